@@ -1,1 +1,163 @@
-fn main() {}
+//! `bonded`: one binary for every role of the customs ledger.
+//!
+//! Each subcommand is a thin layer over the library crates; `anyhow` is used only here, to
+//! carry errors to the user with their context.
+
+mod bench;
+mod client;
+mod commands;
+mod csv_input;
+mod demo;
+mod keys;
+mod network;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// bonded: a permissioned ledger and confidential verifier for Vietnam's processing-trade
+/// customs regimes (gia công, SXXK, export-processing enterprises).
+#[derive(Parser, Debug)]
+#[command(name = "bonded", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create (first run) or reopen a demo network on this machine and serve its API.
+    Demo {
+        /// Folder for the demo's keys and ledger.
+        #[arg(long, default_value = "bonded-demo")]
+        data: PathBuf,
+        /// Address the API listens on.
+        #[arg(long, default_value = "127.0.0.1:7300")]
+        listen: SocketAddr,
+    },
+    /// Run a node from a TOML configuration (data_dir, listen, orderer_key, node_id, genesis).
+    Node {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Generate an Ed25519 key and write it as a PKCS#8 PEM file.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign and submit declarations, items or movements from a CSV file into an enterprise's
+    /// channel; prints one JSON line per accepted transaction.
+    Submit {
+        /// Node URL, for example http://127.0.0.1:7300.
+        #[arg(long)]
+        node: String,
+        /// Key file of the accountable party (customs for declarations).
+        #[arg(long)]
+        key: PathBuf,
+        /// Organization id of the enterprise whose channel receives the records.
+        #[arg(long)]
+        enterprise: String,
+        /// CSV file; its header tells declarations, items and movements apart.
+        input: PathBuf,
+    },
+    /// Query the ledger.
+    Query {
+        #[arg(long)]
+        node: String,
+        #[command(subcommand)]
+        what: Query,
+    },
+    /// Check a stored chain offline: hash links, signatures, Merkle roots, state replay.
+    Verify {
+        /// The node's data folder (the one holding ledger.redb).
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Measure performance.
+    Bench {
+        #[command(subcommand)]
+        what: Bench,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum Query {
+    /// Print a transaction, its block height and its inclusion proof as JSON.
+    Tx {
+        /// Transaction hash, 64 hex digits.
+        hash: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum Bench {
+    /// Sign N declarations and commit them durably through the node's submission path.
+    Ingest {
+        #[arg(long)]
+        transactions: usize,
+        /// Keep the ledger in this (empty) folder instead of a scratch one.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("node.shutdown_requested");
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BONDED_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<bool> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match cli.command {
+        Command::Demo { data, listen } => runtime.block_on(demo::run(&data, listen)).map(|_| true),
+        Command::Node { config } => runtime.block_on(commands::node(&config)).map(|_| true),
+        Command::Keygen { out } => commands::keygen(&out).map(|_| true),
+        Command::Submit { node, key, enterprise, input } => {
+            commands::submit(&node, &key, &enterprise, &input)
+        }
+        Command::Query { node, what: Query::Tx { hash } } => commands::query_transaction(&node, &hash),
+        Command::Verify { data } => commands::verify(&data),
+        Command::Bench { what: Bench::Ingest { transactions, data } } => runtime
+            .block_on(bench::ingest(transactions, data.as_deref()))
+            .map(|_| true),
+    }
+}

@@ -81,7 +81,7 @@ impl IntakeGroup {
 
 /// What kind of party an organization is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum OrganizationKind {
     Customs,
     Enterprise {

@@ -1,1 +1,113 @@
-//! placeholder
+//! The node process: it owns the store and the orderer and serves the HTTP API.
+//!
+//! The node performs the effects that the ledger's pure rules decide: it admits submissions
+//! into the ordering pipeline, reads blocks and receipts back from the store, and answers over
+//! HTTP (`/v1`, JSON, described by the OpenAPI document at `/v1/openapi.json`).
+
+pub mod api;
+pub mod views;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use base64::Engine;
+use bonded_ledger::Hash;
+use bonded_ordering::{Orderer, OrdererSettings, OrderingError};
+use bonded_store::{Store, StoreError};
+use ed25519_dalek::SigningKey;
+use tokio::net::TcpListener;
+
+use crate::views::{ReceiptView, TransactionView};
+
+/// File name of the node's database inside its data folder.
+pub const DATABASE_FILE: &str = "ledger.redb";
+
+/// Why the node could not start or answer.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Ordering(#[from] OrderingError),
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("stored transaction {0} does not decode")]
+    CorruptTransaction(Hash),
+}
+
+/// A running node.
+pub struct Node {
+    pub store: Arc<Store>,
+    pub orderer: Arc<Orderer>,
+}
+
+impl Node {
+    /// Opens the data folder and starts ordering.
+    pub async fn start(
+        data_dir: &Path,
+        orderer_key: SigningKey,
+        settings: OrdererSettings,
+    ) -> Result<Arc<Node>, NodeError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| NodeError::Listen {
+            address: data_dir.display().to_string(),
+            source,
+        })?;
+        let store = Arc::new(Store::open(&data_dir.join(DATABASE_FILE))?);
+        let orderer = Orderer::start(store.clone(), orderer_key, settings).await?;
+        Ok(Arc::new(Node { store, orderer }))
+    }
+
+    /// The stored transaction with its receipt, if it was ordered.
+    pub fn transaction(&self, hash: &Hash) -> Result<Option<TransactionView>, NodeError> {
+        let Some((block, receipt)) = self.store.receipt(hash)? else {
+            return Ok(None);
+        };
+        let envelope = &block.transactions[receipt.index as usize];
+        let decoded = bonded_ledger::SignedTransaction::from_bytes(envelope.clone())
+            .and_then(|transaction| transaction.decode())
+            .map_err(|_| NodeError::CorruptTransaction(*hash))?;
+        let body = serde_json::to_value(&decoded.body).map_err(|_| NodeError::CorruptTransaction(*hash))?;
+        Ok(Some(TransactionView {
+            transaction_hash: hash.to_hex(),
+            signer: hex::encode(decoded.signer),
+            kind: decoded.body.payload.kind().into(),
+            channel: decoded.body.channel.to_string(),
+            height: receipt.header.height,
+            body,
+            envelope: base64::engine::general_purpose::STANDARD.encode(envelope),
+            receipt: ReceiptView::from(&receipt),
+        }))
+    }
+
+    /// Serves the API on `listener` until `shutdown` resolves.
+    pub async fn serve(
+        self: Arc<Self>,
+        listener: TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), NodeError> {
+        let address = listener
+            .local_addr()
+            .map(|address| address.to_string())
+            .unwrap_or_default();
+        tracing::info!(address = %address, "node.serving");
+        let app = api::router(self.clone());
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(|source| NodeError::Listen { address, source })?;
+        self.orderer.shutdown().await;
+        Ok(())
+    }
+}
+
+/// Binds a listener, with a clear error when the address is taken.
+pub async fn bind(address: SocketAddr) -> Result<TcpListener, NodeError> {
+    TcpListener::bind(address).await.map_err(|source| NodeError::Listen {
+        address: address.to_string(),
+        source,
+    })
+}

@@ -1,1 +1,99 @@
-//! placeholder
+//! Durable storage for a node: blocks, ledger state, indexes and the ordering log, in one redb
+//! database file.
+//!
+//! # Layout
+//!
+//! | table | key | value |
+//! |---|---|---|
+//! | `blocks` | (channel, height) | block |
+//! | `batches` | batch sequence | the (channel, height) of each block the batch produced |
+//! | `transactions` | transaction hash | location (channel, height, index) |
+//! | `declarations` | declaration number | transaction hash |
+//! | `organizations` | organization id | organization record |
+//! | `keys` | public key | organization id |
+//! | `items` | (channel, item code) | kind and unit |
+//! | `contracts` | (channel, contract number) | empty |
+//! | `heads` | channel | newest block height, hash and transaction count |
+//! | `meta` | name | chain information and the ordering service's applied position |
+//! | `ordering_log` | log index | ordering log entry |
+//! | `ordering_meta` | name | vote, purge and commit positions |
+//!
+//! Every value is our own versioned encoding: one format byte ([`FORMAT_VERSION`]) followed by
+//! the postcard encoding of the value. Integers in postcard are varints, never host-endian.
+//!
+//! # Durability and recovery
+//!
+//! Each batch is applied in a single redb write transaction holding its blocks, the state
+//! changes and the ordering service's applied position, committed with `Durability::Immediate`
+//! (fsync) before any receipt is handed out. redb commits are atomic, so after a crash the
+//! database holds either all of a batch or none of it, and the ordering log replays what was
+//! logged but not applied. A failed write is returned as [`StoreError`]; callers treat it as
+//! fatal.
+
+mod codec;
+mod ledger;
+mod log;
+
+pub use codec::{decode, encode, FORMAT_VERSION};
+pub use ledger::AppliedBatch;
+
+use std::path::Path;
+
+use redb::Database;
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] redb::Error),
+    #[error("stored {table} entry {key} is corrupt: {reason}")]
+    Corrupt {
+        table: &'static str,
+        key: String,
+        reason: String,
+    },
+    #[error("could not encode a value: {0}")]
+    Encode(String),
+}
+
+macro_rules! from_redb {
+    ($($error:ty),*) => {
+        $(impl From<$error> for StoreError {
+            fn from(error: $error) -> Self {
+                StoreError::Database(error.into())
+            }
+        })*
+    };
+}
+
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// A node's database.
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Opens the database at `path`, creating it if needed. Fails if another process has it.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let db = Database::create(path)?;
+        let store = Store { db };
+        store.create_tables()?;
+        tracing::info!(path = %path.display(), "store.open");
+        Ok(store)
+    }
+
+    fn create_tables(&self) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        ledger::create_tables(&txn)?;
+        log::create_tables(&txn)?;
+        txn.commit()?;
+        Ok(())
+    }
+}
