@@ -11,7 +11,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use bonded_ledger::{ChannelId, Payload, SignedTransaction};
-use bonded_model::{Declaration, DeclarationLine, Decimal, HsCode, Item, ItemKind, NaiveDate, Unit};
+use bonded_model::{
+    Decimal, Declaration, DeclarationLine, HsCode, Item, ItemKind, NaiveDate, Unit,
+};
 use bonded_node::Node;
 use bonded_ordering::{OrdererSettings, SubmitOutcome};
 use ed25519_dalek::SigningKey;
@@ -28,7 +30,10 @@ pub async fn ingest(transactions: usize, data: Option<&Path>) -> Result<()> {
     let scratch = tempfile::tempdir().context("creating a scratch folder")?;
     let folder = data.unwrap_or(scratch.path());
     if folder.join(bonded_node::DATABASE_FILE).exists() {
-        bail!("{} already holds a ledger; benchmark into an empty folder", folder.display());
+        bail!(
+            "{} already holds a ledger; benchmark into an empty folder",
+            folder.display()
+        );
     }
     let mut rng = rand::rngs::OsRng;
     let customs = SigningKey::generate(&mut rng);
@@ -66,7 +71,12 @@ pub async fn ingest(transactions: usize, data: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-async fn setup(node: &Node, signer: &Signer, customs: &SigningKey, orderer: &SigningKey) -> Result<Vec<(ChannelId, SigningKey)>> {
+async fn setup(
+    node: &Node,
+    signer: &Signer,
+    customs: &SigningKey,
+    orderer: &SigningKey,
+) -> Result<Vec<(ChannelId, SigningKey)>> {
     let record = network::customs_record("CUSTOMS-BENCH", "Benchmark customs office");
     let genesis = network::genesis(signer, record, customs, std::slice::from_ref(orderer))?;
     expect_accepted(node.orderer.submit(vec![genesis]).await)?;
@@ -130,8 +140,10 @@ fn sign_declarations(
 }
 
 async fn submit_concurrently(node: &Arc<Node>, envelopes: Vec<SignedTransaction>) -> Result<usize> {
-    let chunks: Vec<Vec<SignedTransaction>> =
-        envelopes.chunks(REQUEST_TRANSACTIONS).map(<[_]>::to_vec).collect();
+    let chunks: Vec<Vec<SignedTransaction>> = envelopes
+        .chunks(REQUEST_TRANSACTIONS)
+        .map(<[_]>::to_vec)
+        .collect();
     let queue = Arc::new(tokio::sync::Mutex::new(chunks));
     let mut clients = Vec::new();
     for _ in 0..CLIENTS {
@@ -144,7 +156,10 @@ async fn submit_concurrently(node: &Arc<Node>, envelopes: Vec<SignedTransaction>
                     return accepted;
                 };
                 let outcomes = node.orderer.submit(chunk).await;
-                accepted += outcomes.iter().filter(|o| matches!(o, SubmitOutcome::Accepted(_))).count();
+                accepted += outcomes
+                    .iter()
+                    .filter(|o| matches!(o, SubmitOutcome::Accepted(_)))
+                    .count();
             }
         }));
     }
@@ -170,6 +185,13 @@ pub fn peak_rss_bytes() -> u64 {
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
         .map_or(0, |kib| kib * 1024)
 }

@@ -32,11 +32,20 @@ impl Client {
     /// GETs `path`; `None` on 404.
     pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
         let url = format!("{}{}", self.base, path);
-        let mut response = self.agent.get(&url).call().with_context(|| format!("GET {url}"))?;
+        let mut response = self
+            .agent
+            .get(&url)
+            .call()
+            .with_context(|| format!("GET {url}"))?;
         let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().context("reading the response")?;
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .context("reading the response")?;
         match status {
-            200 => Ok(Some(serde_json::from_str(&text).context("decoding the response")?)),
+            200 => Ok(Some(
+                serde_json::from_str(&text).context("decoding the response")?,
+            )),
             404 => Ok(None),
             _ => bail!("GET {url} answered {status}: {text}"),
         }
@@ -49,11 +58,15 @@ impl Client {
 
     /// Submits envelopes in requests of at most [`REQUEST_TRANSACTIONS_MAX`].
     pub fn submit(&self, envelopes: &[SignedTransaction]) -> Result<SubmitResponse> {
-        let mut all = SubmitResponse { results: Vec::new() };
+        let mut all = SubmitResponse {
+            results: Vec::new(),
+        };
         for (chunk_index, chunk) in envelopes.chunks(REQUEST_TRANSACTIONS_MAX).enumerate() {
             let encoded: Vec<String> = chunk
                 .iter()
-                .map(|envelope| base64::engine::general_purpose::STANDARD.encode(envelope.as_bytes()))
+                .map(|envelope| {
+                    base64::engine::general_purpose::STANDARD.encode(envelope.as_bytes())
+                })
                 .collect();
             let body = serde_json::json!({ "transactions": encoded });
             let url = format!("{}/v1/transactions", self.base);
@@ -63,11 +76,15 @@ impl Client {
                 .send_json(&body)
                 .with_context(|| format!("POST {url}"))?;
             let status = response.status().as_u16();
-            let text = response.body_mut().read_to_string().context("reading the response")?;
+            let text = response
+                .body_mut()
+                .read_to_string()
+                .context("reading the response")?;
             if status != 200 {
                 bail!("POST {url} answered {status}: {text}");
             }
-            let mut part: SubmitResponse = serde_json::from_str(&text).context("decoding the response")?;
+            let mut part: SubmitResponse =
+                serde_json::from_str(&text).context("decoding the response")?;
             for result in &mut part.results {
                 result.index += chunk_index * REQUEST_TRANSACTIONS_MAX;
             }

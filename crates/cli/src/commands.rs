@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use bonded_ledger::verify::ChainVerifier;
 use bonded_ledger::{ChannelId, SignedTransaction};
 use bonded_node::views::TransactionView;
 use bonded_node::Node;
@@ -34,8 +33,12 @@ struct NodeConfig {
 pub async fn node(config_path: &Path) -> Result<()> {
     let text = std::fs::read_to_string(config_path)
         .with_context(|| format!("reading {}", config_path.display()))?;
-    let config: NodeConfig =
-        toml::from_str(&text).with_context(|| format!("{} is not a valid node configuration", config_path.display()))?;
+    let config: NodeConfig = toml::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a valid node configuration",
+            config_path.display()
+        )
+    })?;
     let base = config_path.parent().unwrap_or(Path::new("."));
     let key = keys::read(&base.join(&config.orderer_key))?;
     let listener = bonded_node::bind(config.listen).await?;
@@ -50,13 +53,17 @@ pub async fn node(config_path: &Path) -> Result<()> {
             bail!("the ledger is empty and the configuration names no genesis file");
         };
         let bytes = std::fs::read(base.join(genesis)).context("reading the genesis file")?;
-        let envelope = SignedTransaction::from_bytes(bytes).context("the genesis file is not an envelope")?;
+        let envelope =
+            SignedTransaction::from_bytes(bytes).context("the genesis file is not an envelope")?;
         match node.orderer.submit(vec![envelope]).await.pop() {
             Some(SubmitOutcome::Accepted(_)) => tracing::info!("node.genesis_recorded"),
             other => bail!("the genesis was not recorded: {other:?}"),
         }
     }
-    println!("bonded node {} serving http://{}", config.node_id, config.listen);
+    println!(
+        "bonded node {} serving http://{}",
+        config.node_id, config.listen
+    );
     node.serve(listener, crate::shutdown_signal()).await?;
     Ok(())
 }
@@ -64,15 +71,20 @@ pub async fn node(config_path: &Path) -> Result<()> {
 pub fn keygen(out: &Path) -> Result<()> {
     let key = keys::generate(out)?;
     let public = hex::encode(key.verifying_key().to_bytes());
-    println!("{}", json!({ "key_file": out.display().to_string(), "public_key": public }));
+    println!(
+        "{}",
+        json!({ "key_file": out.display().to_string(), "public_key": public })
+    );
     Ok(())
 }
 
 /// Signs each record of a CSV file into the enterprise's channel and submits them.
 pub fn submit(node_url: &str, key_path: &Path, enterprise: &str, input: &Path) -> Result<bool> {
     let key = keys::read(key_path)?;
-    let text = std::fs::read_to_string(input).with_context(|| format!("reading {}", input.display()))?;
-    let parsed = csv_input::parse(&text).map_err(|reason| anyhow::anyhow!("{}: {reason}", input.display()))?;
+    let text =
+        std::fs::read_to_string(input).with_context(|| format!("reading {}", input.display()))?;
+    let parsed = csv_input::parse(&text)
+        .map_err(|reason| anyhow::anyhow!("{}: {reason}", input.display()))?;
     let client = Client::new(node_url);
     let chain = client.chain()?;
     let signer = Signer::new(&chain.chain_id, 0);
@@ -81,12 +93,24 @@ pub fn submit(node_url: &str, key_path: &Path, enterprise: &str, input: &Path) -
     let envelopes = parsed
         .records
         .iter()
-        .map(|record| signer.sign_with_nonce(&key, channel.clone(), record.payload.clone(), record.nonce))
+        .map(|record| {
+            signer.sign_with_nonce(&key, channel.clone(), record.payload.clone(), record.nonce)
+        })
         .collect::<Result<Vec<_>>>()?;
-    tracing::info!(kind = parsed.kind, records = parsed.records.len(), refused = parsed.errors.len(), "submit.parsed");
+    tracing::info!(
+        kind = parsed.kind,
+        records = parsed.records.len(),
+        refused = parsed.errors.len(),
+        "submit.parsed"
+    );
     let mut all_ok = parsed.errors.is_empty();
     for error in &parsed.errors {
-        eprintln!("{}:{}: rejected: {}", input.display(), error.line, error.reason);
+        eprintln!(
+            "{}:{}: rejected: {}",
+            input.display(),
+            error.line,
+            error.reason
+        );
     }
     if envelopes.is_empty() {
         return Ok(all_ok && !parsed.records.is_empty());
@@ -136,43 +160,15 @@ pub fn verify(data: &Path) -> Result<bool> {
     }
     let started = Instant::now();
     let store = Store::open(&path)?;
-    let mut verifier = ChainVerifier::new();
-    let result = check_chain(&store, &mut verifier);
+    let result = store.verify_chain();
     let seconds = started.elapsed().as_secs_f64();
     let summary = match &result {
-        Ok(()) => json!({ "blocks": verifier.blocks(), "transactions": verifier.transactions(),
-                          "ok": true, "seconds": seconds }),
-        Err(error) => json!({ "blocks": verifier.blocks(), "transactions": verifier.transactions(),
-                              "ok": false, "error": error.to_string(), "seconds": seconds }),
+        Ok(summary) => json!({ "blocks": summary.blocks, "transactions": summary.transactions,
+                               "ok": true, "seconds": seconds }),
+        Err((summary, error)) => json!({ "blocks": summary.blocks,
+                                         "transactions": summary.transactions, "ok": false,
+                                         "error": error.to_string(), "seconds": seconds }),
     };
     println!("{summary}");
     Ok(result.is_ok())
-}
-
-fn check_chain(store: &Store, verifier: &mut ChainVerifier) -> Result<()> {
-    for batch in store.batches()? {
-        verifier.check_batch(&batch?)?;
-    }
-    // The transaction index must name exactly the places the replay found.
-    let index = store.transaction_index()?;
-    if index.len() != verifier.state().transaction_count() {
-        bail!(
-            "transaction index holds {} entries, the chain {}",
-            index.len(),
-            verifier.state().transaction_count()
-        );
-    }
-    for (hash, location) in index {
-        if verifier.state().location(&hash) != Some(&location) {
-            bail!("transaction index entry {hash} names {}/{}, not where the chain has it", location.channel, location.height);
-        }
-    }
-    let heads = store.heads()?;
-    for (channel, head) in heads {
-        let replayed = bonded_ledger::StateView::head(verifier.state(), &channel);
-        if replayed.as_ref() != Some(&head) {
-            bail!("stored head of channel {channel} differs from the replayed chain");
-        }
-    }
-    Ok(())
 }

@@ -160,13 +160,20 @@ mod envelopes {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     pub fn serialize<S: Serializer>(items: &[Vec<u8>], serializer: S) -> Result<S::Ok, S::Error> {
-        let wrapped: Vec<&serde_bytes::Bytes> =
-            items.iter().map(|item| serde_bytes::Bytes::new(item)).collect();
+        let wrapped: Vec<&serde_bytes::Bytes> = items
+            .iter()
+            .map(|item| serde_bytes::Bytes::new(item))
+            .collect();
         wrapped.serialize(serializer)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Vec<u8>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<Vec<u8>>, D::Error> {
         let wrapped = Vec::<serde_bytes::ByteBuf>::deserialize(deserializer)?;
-        Ok(wrapped.into_iter().map(serde_bytes::ByteBuf::into_vec).collect())
+        Ok(wrapped
+            .into_iter()
+            .map(serde_bytes::ByteBuf::into_vec)
+            .collect())
     }
 }

@@ -100,7 +100,10 @@ pub enum Rejection {
     #[error("{organization} may not record {kind} transactions")]
     SignerNotAuthorized { organization: String, kind: String },
     #[error("{organization} may not write to channel {channel}")]
-    ChannelNotOwned { organization: String, channel: String },
+    ChannelNotOwned {
+        organization: String,
+        channel: String,
+    },
     #[error("channel {0} does not exist")]
     UnknownChannel(String),
     #[error("transaction {0} was already ordered")]
@@ -118,9 +121,18 @@ pub enum Rejection {
     #[error("item {0} is not in this channel's catalogue")]
     UnknownItem(String),
     #[error("item {item} is kept in {item_unit}; {line_unit} measures another dimension")]
-    UnitMismatch { item: String, line_unit: String, item_unit: String },
+    UnitMismatch {
+        item: String,
+        line_unit: String,
+        item_unit: String,
+    },
     #[error("item {item} is a {found}, but a {type_code} line needs a {expected}")]
-    ItemKindMismatch { item: String, type_code: String, expected: String, found: String },
+    ItemKindMismatch {
+        item: String,
+        type_code: String,
+        expected: String,
+        found: String,
+    },
     #[error("{0}")]
     Invalid(String),
 }
@@ -267,7 +279,10 @@ pub fn apply_batch<V: StateView + ?Sized>(state: &V, sequence: u64, batch: &Batc
                 decisions.push((transaction.hash, None));
                 accepted.push((transaction.body.channel, envelope.clone()));
             }
-            Err((hash, rejection)) => decisions.push((hash, Some(rejection))),
+            Err(refused) => {
+                let (hash, rejection) = *refused;
+                decisions.push((hash, Some(rejection)));
+            }
         }
     }
 
@@ -305,12 +320,26 @@ fn build_blocks<V: StateView + ?Sized>(
         });
         entry.push(envelope);
     }
-    let chain_id = overlay.chain().map(|chain| chain.chain_id).unwrap_or_default();
+    // The system channel goes first: enterprise records may depend on a registration made
+    // earlier in the same batch, never the other way round, so a replay block by block in
+    // this order accepts what the batch accepted.
+    order.sort_by_key(|channel| !channel.is_system());
+    let chain_id = overlay
+        .chain()
+        .map(|chain| chain.chain_id)
+        .unwrap_or_default();
 
     let mut blocks = Vec::with_capacity(order.len());
     for channel in order {
         let transactions = grouped.remove(&channel).expect("grouped by the same keys");
-        let block = seal_block(overlay, &chain_id, channel, sequence, timestamp_ms, transactions);
+        let block = seal_block(
+            overlay,
+            &chain_id,
+            channel,
+            sequence,
+            timestamp_ms,
+            transactions,
+        );
         blocks.push(block);
     }
     blocks
@@ -372,12 +401,12 @@ fn seal_block<V: StateView + ?Sized>(
 fn admit<V: StateView + ?Sized>(
     overlay: &mut Overlay<'_, V>,
     envelope: &[u8],
-) -> Result<DecodedTransaction, (Hash, Rejection)> {
+) -> Result<DecodedTransaction, Box<(Hash, Rejection)>> {
     let hash = crate::merkle::leaf_hash(envelope);
     let decoded = SignedTransaction::from_bytes(envelope.to_vec())
         .and_then(|transaction| transaction.decode())
-        .map_err(|error| (hash, Rejection::from(error)))?;
-    check(overlay, &decoded).map_err(|rejection| (hash, rejection))?;
+        .map_err(|error| Box::new((hash, Rejection::from(error))))?;
+    check(overlay, &decoded).map_err(|rejection| Box::new((hash, rejection)))?;
     Ok(decoded)
 }
 
@@ -419,7 +448,9 @@ fn apply_genesis<V: StateView + ?Sized>(
 ) -> Result<(), Rejection> {
     genesis.customs.validate()?;
     if !genesis.customs.is_customs() {
-        return Err(Rejection::Invalid("the genesis organization must be customs".into()));
+        return Err(Rejection::Invalid(
+            "the genesis organization must be customs".into(),
+        ));
     }
     if !transaction.body.channel.is_system() {
         return Err(Rejection::ChannelNotOwned {
@@ -430,8 +461,12 @@ fn apply_genesis<V: StateView + ?Sized>(
     if !genesis.customs_keys.contains(&transaction.signer) {
         return Err(Rejection::UnregisteredSigner);
     }
+    check_keys(&genesis.customs_keys)?;
+    check_keys(&genesis.orderer_keys)?;
     if genesis.orderer_keys.is_empty() {
-        return Err(Rejection::Invalid("the genesis must name at least one orderer key".into()));
+        return Err(Rejection::Invalid(
+            "the genesis must name at least one orderer key".into(),
+        ));
     }
     let changes = &mut overlay.changes;
     changes.chain = Some(ChainInfo {
@@ -442,7 +477,9 @@ fn apply_genesis<V: StateView + ?Sized>(
     for key in &genesis.customs_keys {
         changes.keys.insert(*key, genesis.customs.id.clone());
     }
-    changes.organizations.insert(genesis.customs.id.clone(), genesis.customs.clone());
+    changes
+        .organizations
+        .insert(genesis.customs.id.clone(), genesis.customs.clone());
     Ok(())
 }
 
@@ -523,7 +560,10 @@ fn apply_payload<V: StateView + ?Sized>(
                 kind: item.kind,
                 unit: item.unit,
             };
-            overlay.changes.items.insert((channel.clone(), item.code.clone()), entry);
+            overlay
+                .changes
+                .items
+                .insert((channel.clone(), item.code.clone()), entry);
             Ok(())
         }
         Payload::Contract(contract) => {
@@ -531,7 +571,10 @@ fn apply_payload<V: StateView + ?Sized>(
             if overlay.contract_seen(channel, &contract.number) {
                 return Err(Rejection::DuplicateContract(contract.number.clone()));
             }
-            overlay.changes.contracts.insert((channel.clone(), contract.number.clone()));
+            overlay
+                .changes
+                .contracts
+                .insert((channel.clone(), contract.number.clone()));
             Ok(())
         }
         Payload::Declaration(declaration) => {
@@ -553,13 +596,19 @@ fn register_organization<V: StateView + ?Sized>(
     keys: &[PublicKeyBytes],
 ) -> Result<(), Rejection> {
     organization.validate()?;
-    if organization.id.0 == ChannelId::SYSTEM_NAME || overlay.organization(&organization.id).is_some()
+    if organization.id.0 == ChannelId::SYSTEM_NAME
+        || overlay.organization(&organization.id).is_some()
     {
-        return Err(Rejection::DuplicateOrganization(organization.id.to_string()));
+        return Err(Rejection::DuplicateOrganization(
+            organization.id.to_string(),
+        ));
     }
     if keys.is_empty() {
-        return Err(Rejection::Invalid("an organization needs at least one key".into()));
+        return Err(Rejection::Invalid(
+            "an organization needs at least one key".into(),
+        ));
     }
+    check_keys(keys)?;
     for key in keys {
         if let Some(owner) = overlay.organization_of_key(key) {
             return Err(Rejection::DuplicateKey(owner.to_string()));
@@ -572,6 +621,21 @@ fn register_organization<V: StateView + ?Sized>(
         .changes
         .organizations
         .insert(organization.id.clone(), organization.clone());
+    Ok(())
+}
+
+/// Refuses keys that are not Ed25519 points, or whose small order would let signatures be
+/// forged for them.
+fn check_keys(keys: &[PublicKeyBytes]) -> Result<(), Rejection> {
+    for key in keys {
+        let usable = ed25519_dalek::VerifyingKey::from_bytes(key).is_ok_and(|key| !key.is_weak());
+        if !usable {
+            return Err(Rejection::Invalid(format!(
+                "key {} is not a usable Ed25519 public key",
+                hex::encode(key)
+            )));
+        }
+    }
     Ok(())
 }
 
@@ -700,11 +764,14 @@ impl StateView for MemoryState {
     }
 
     fn item(&self, channel: &ChannelId, code: &str) -> Option<ItemEntry> {
-        self.items.get(&(channel.clone(), code.to_string())).copied()
+        self.items
+            .get(&(channel.clone(), code.to_string()))
+            .copied()
     }
 
     fn contract_seen(&self, channel: &ChannelId, number: &str) -> bool {
-        self.contracts.contains(&(channel.clone(), number.to_string()))
+        self.contracts
+            .contains(&(channel.clone(), number.to_string()))
     }
 
     fn head(&self, channel: &ChannelId) -> Option<ChannelHead> {

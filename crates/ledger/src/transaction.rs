@@ -149,8 +149,8 @@ impl fmt::Debug for SignedTransaction {
 impl SignedTransaction {
     /// Signs `body` with `key`, producing the envelope.
     pub fn sign(body: &TransactionBody, key: &SigningKey) -> Result<Self, EnvelopeError> {
-        let body_bytes =
-            postcard::to_allocvec(body).map_err(|error| EnvelopeError::Encode(error.to_string()))?;
+        let body_bytes = postcard::to_allocvec(body)
+            .map_err(|error| EnvelopeError::Encode(error.to_string()))?;
         let signature = key.sign(&signing_message(&body_bytes));
         let mut bytes = Vec::with_capacity(ENVELOPE_HEADER_BYTES + body_bytes.len());
         bytes.push(ENVELOPE_VERSION);
@@ -194,7 +194,9 @@ impl SignedTransaction {
     }
 
     pub fn signature(&self) -> Signature {
-        let bytes: [u8; 64] = self.bytes[33..97].try_into().expect("header length checked");
+        let bytes: [u8; 64] = self.bytes[33..97]
+            .try_into()
+            .expect("header length checked");
         Signature::from_bytes(&bytes)
     }
 

@@ -8,7 +8,7 @@
 //! reported with the channel and height of the block it is in.
 
 use crate::block::{Batch, Block};
-use crate::state::{apply_batch, Decision, MemoryState, StateView};
+use crate::state::{apply_batch, Decision, MemoryState, StateChanges, StateView};
 use crate::{signing, Hash, SignedTransaction};
 
 /// One ordered batch as read back from storage: its sequence number and its blocks.
@@ -34,7 +34,11 @@ pub enum Problem {
     #[error("transaction {index} ({hash}) has an invalid signature")]
     TransactionSignature { index: usize, hash: Hash },
     #[error("transaction {index} ({hash}) is refused on replay: {reason}")]
-    Replay { index: usize, hash: Hash, reason: String },
+    Replay {
+        index: usize,
+        hash: Hash,
+        reason: String,
+    },
     #[error("header differs from the one the replay computes (height or hash link altered)")]
     Header,
     #[error("the replay produces no block for this channel in this batch")]
@@ -54,6 +58,7 @@ pub struct VerifyError {
 #[derive(Debug, Default)]
 pub struct ChainVerifier {
     state: MemoryState,
+    last_sequence: Option<u64>,
     blocks: u64,
     transactions: u64,
 }
@@ -78,34 +83,52 @@ impl ChainVerifier {
 
     /// Checks one batch and folds it into the replayed state.
     pub fn check_batch(&mut self, batch: &StoredBatch) -> Result<(), VerifyError> {
+        if let (Some(last), Some(first)) = (self.last_sequence, batch.blocks.first()) {
+            if batch.sequence <= last {
+                let problem = Problem::BatchNumber {
+                    expected: last + 1,
+                    found: batch.sequence,
+                };
+                return Err(locate(first, problem));
+            }
+        }
         for block in &batch.blocks {
             check_shape(batch, block).map_err(|problem| locate(block, problem))?;
         }
         check_transaction_signatures(batch)?;
-        self.replay(batch)?;
-        let orderer_keys = self
-            .state
-            .chain()
+        let changes = self.replay(batch)?;
+        let orderer_keys = changes
+            .chain
+            .clone()
+            .or_else(|| self.state.chain())
             .map(|chain| chain.orderer_keys)
             .unwrap_or_default();
         for block in &batch.blocks {
             let hash = block.hash();
-            let signed = block
-                .signatures
-                .iter()
-                .any(|signature| orderer_keys.contains(&signature.public_key) && signature.verify(&hash));
+            let signed = block.signatures.iter().any(|signature| {
+                orderer_keys.contains(&signature.public_key) && signature.verify(&hash)
+            });
             if !signed {
                 return Err(locate(block, Problem::OrdererSignature));
             }
-            self.blocks += 1;
-            self.transactions += block.transactions.len() as u64;
         }
+
+        // Only a batch that passed every check joins the replayed state.
+        self.state.commit(changes);
+        self.last_sequence = Some(batch.sequence);
+        self.blocks += batch.blocks.len() as u64;
+        self.transactions += batch
+            .blocks
+            .iter()
+            .map(|block| block.transactions.len() as u64)
+            .sum::<u64>();
         Ok(())
     }
 
-    fn replay(&mut self, batch: &StoredBatch) -> Result<(), VerifyError> {
+    /// Replays the batch and returns its state changes, not yet committed.
+    fn replay(&self, batch: &StoredBatch) -> Result<StateChanges, VerifyError> {
         let Some(first) = batch.blocks.first() else {
-            return Ok(());
+            return Ok(StateChanges::default());
         };
         let replayed = Batch {
             timestamp_ms: first.header.timestamp_ms,
@@ -142,8 +165,7 @@ impl ChainVerifier {
                 return Err(locate(stored, Problem::Header));
             }
         }
-        self.state.commit(outcome.changes);
-        Ok(())
+        Ok(outcome.changes)
     }
 }
 

@@ -27,7 +27,10 @@ pub enum ModelError {
     #[error("unknown unit code {0:?} (expected a UN/ECE Recommendation 20 code such as KGM)")]
     UnknownUnit(String),
     #[error("unit {from} cannot be converted to {to}: they measure different dimensions")]
-    DimensionMismatch { from: &'static str, to: &'static str },
+    DimensionMismatch {
+        from: &'static str,
+        to: &'static str,
+    },
     #[error("quantity is too large to convert exactly")]
     QuantityOverflow,
     #[error("quantity must be greater than zero, got {0}")]

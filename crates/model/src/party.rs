@@ -131,7 +131,13 @@ mod tests {
         for good in ["0301234567", "0301234567-001"] {
             assert!(TaxCode(good.into()).validate().is_ok(), "{good}");
         }
-        for bad in ["030123456", "03012345678", "0301234567-01", "03012345x7", ""] {
+        for bad in [
+            "030123456",
+            "03012345678",
+            "0301234567-01",
+            "03012345x7",
+            "",
+        ] {
             assert!(TaxCode(bad.into()).validate().is_err(), "{bad}");
         }
     }

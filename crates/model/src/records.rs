@@ -303,13 +303,22 @@ mod tests {
         assert!(declaration(vec![line(1, "10")]).validate().is_ok());
         let cases = [
             (vec![], ModelError::LineCount(0)),
-            (vec![line(1, "0")], ModelError::NonPositiveQuantity(Decimal::ZERO)),
+            (
+                vec![line(1, "0")],
+                ModelError::NonPositiveQuantity(Decimal::ZERO),
+            ),
             (
                 vec![line(1, "-2")],
                 ModelError::NonPositiveQuantity(Decimal::from(-2)),
             ),
-            (vec![line(1, "1"), line(1, "2")], ModelError::DuplicateLineNumber(1)),
-            ((1..=51).map(|n| line(n, "1")).collect(), ModelError::LineCount(51)),
+            (
+                vec![line(1, "1"), line(1, "2")],
+                ModelError::DuplicateLineNumber(1),
+            ),
+            (
+                (1..=51).map(|n| line(n, "1")).collect(),
+                ModelError::LineCount(51),
+            ),
         ];
         for (lines, expected) in cases {
             assert_eq!(declaration(lines).validate().unwrap_err(), expected);

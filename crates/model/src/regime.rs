@@ -88,13 +88,48 @@ pub struct TypeCode(&'static str);
 
 /// Code, regime (None: any regime), direction, balance column.
 const TYPE_CODES: &[(&str, Option<Regime>, Direction, BalanceColumn)] = &[
-    ("E21", Some(Regime::Processing), Direction::Import, BalanceColumn::MaterialImported),
-    ("E23", Some(Regime::Processing), Direction::Import, BalanceColumn::MaterialImported),
-    ("E52", Some(Regime::Processing), Direction::Export, BalanceColumn::ProductExported),
-    ("E54", Some(Regime::Processing), Direction::Export, BalanceColumn::MaterialReexported),
-    ("E31", Some(Regime::ExportProduction), Direction::Import, BalanceColumn::MaterialImported),
-    ("E33", Some(Regime::ExportProduction), Direction::Import, BalanceColumn::MaterialImported),
-    ("E62", Some(Regime::ExportProduction), Direction::Export, BalanceColumn::ProductExported),
+    (
+        "E21",
+        Some(Regime::Processing),
+        Direction::Import,
+        BalanceColumn::MaterialImported,
+    ),
+    (
+        "E23",
+        Some(Regime::Processing),
+        Direction::Import,
+        BalanceColumn::MaterialImported,
+    ),
+    (
+        "E52",
+        Some(Regime::Processing),
+        Direction::Export,
+        BalanceColumn::ProductExported,
+    ),
+    (
+        "E54",
+        Some(Regime::Processing),
+        Direction::Export,
+        BalanceColumn::MaterialReexported,
+    ),
+    (
+        "E31",
+        Some(Regime::ExportProduction),
+        Direction::Import,
+        BalanceColumn::MaterialImported,
+    ),
+    (
+        "E33",
+        Some(Regime::ExportProduction),
+        Direction::Import,
+        BalanceColumn::MaterialImported,
+    ),
+    (
+        "E62",
+        Some(Regime::ExportProduction),
+        Direction::Export,
+        BalanceColumn::ProductExported,
+    ),
     (
         "E11",
         Some(Regime::ExportProcessingEnterprise),
@@ -113,15 +148,60 @@ const TYPE_CODES: &[(&str, Option<Regime>, Direction, BalanceColumn)] = &[
         Direction::Export,
         BalanceColumn::ProductExported,
     ),
-    ("E13", None, Direction::Import, BalanceColumn::OutsideBalance),
-    ("E41", None, Direction::Import, BalanceColumn::ProductReturned),
-    ("E82", None, Direction::Export, BalanceColumn::MaterialReexported),
-    ("A42", None, Direction::Import, BalanceColumn::MaterialRepurposed),
-    ("B13", None, Direction::Export, BalanceColumn::MaterialReexported),
-    ("G12", None, Direction::Import, BalanceColumn::OutsideBalance),
-    ("G13", None, Direction::Import, BalanceColumn::OutsideBalance),
-    ("G23", None, Direction::Export, BalanceColumn::OutsideBalance),
-    ("G61", None, Direction::Export, BalanceColumn::OutsideBalance),
+    (
+        "E13",
+        None,
+        Direction::Import,
+        BalanceColumn::OutsideBalance,
+    ),
+    (
+        "E41",
+        None,
+        Direction::Import,
+        BalanceColumn::ProductReturned,
+    ),
+    (
+        "E82",
+        None,
+        Direction::Export,
+        BalanceColumn::MaterialReexported,
+    ),
+    (
+        "A42",
+        None,
+        Direction::Import,
+        BalanceColumn::MaterialRepurposed,
+    ),
+    (
+        "B13",
+        None,
+        Direction::Export,
+        BalanceColumn::MaterialReexported,
+    ),
+    (
+        "G12",
+        None,
+        Direction::Import,
+        BalanceColumn::OutsideBalance,
+    ),
+    (
+        "G13",
+        None,
+        Direction::Import,
+        BalanceColumn::OutsideBalance,
+    ),
+    (
+        "G23",
+        None,
+        Direction::Export,
+        BalanceColumn::OutsideBalance,
+    ),
+    (
+        "G61",
+        None,
+        Direction::Export,
+        BalanceColumn::OutsideBalance,
+    ),
 ];
 
 impl TypeCode {

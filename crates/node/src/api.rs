@@ -23,11 +23,24 @@ pub const TRANSACTIONS_PER_REQUEST_MAX: usize = 10_000;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "bonded node API", description = "Submit signed transactions to the customs ledger and read blocks, receipts and channel heads."),
+    info(
+        title = "bonded node API",
+        description = "Submit signed transactions to the customs ledger and read blocks, receipts and channel heads."
+    ),
     paths(submit, transaction, block, channels, organizations, chain, health),
     components(schemas(
-        SubmitRequest, SubmitResponse, SubmitResult, ReceiptView, HeaderView, SignatureView,
-        TransactionView, BlockView, ChannelHeadView, OrganizationView, ChainView, HealthView,
+        SubmitRequest,
+        SubmitResponse,
+        SubmitResult,
+        ReceiptView,
+        HeaderView,
+        SignatureView,
+        TransactionView,
+        BlockView,
+        ChannelHeadView,
+        OrganizationView,
+        ChainView,
+        HealthView,
         ErrorView
     ))
 )]
@@ -107,7 +120,8 @@ async fn submit(
     body: axum::body::Bytes,
 ) -> Result<Json<SubmitResponse>, ApiError> {
     let request: SubmitRequest = parse_body(&body)?;
-    if request.transactions.is_empty() || request.transactions.len() > TRANSACTIONS_PER_REQUEST_MAX {
+    if request.transactions.is_empty() || request.transactions.len() > TRANSACTIONS_PER_REQUEST_MAX
+    {
         return Err(ApiError::bad_request(
             "BatchSize",
             format!("send 1 to {TRANSACTIONS_PER_REQUEST_MAX} transactions per request"),
@@ -117,9 +131,12 @@ async fn submit(
     for (index, text) in request.transactions.iter().enumerate() {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(text)
-            .map_err(|error| ApiError::bad_request("MalformedEnvelope", format!("transaction {index}: {error}")))?;
-        let envelope = SignedTransaction::from_bytes(bytes)
-            .map_err(|error| ApiError::bad_request("MalformedEnvelope", format!("transaction {index}: {error}")))?;
+            .map_err(|error| {
+                ApiError::bad_request("MalformedEnvelope", format!("transaction {index}: {error}"))
+            })?;
+        let envelope = SignedTransaction::from_bytes(bytes).map_err(|error| {
+            ApiError::bad_request("MalformedEnvelope", format!("transaction {index}: {error}"))
+        })?;
         envelopes.push(envelope);
     }
     let hashes: Vec<Hash> = envelopes.iter().map(SignedTransaction::hash).collect();
@@ -168,9 +185,9 @@ async fn transaction(
     State(node): State<Arc<Node>>,
     Path(hash): Path<String>,
 ) -> Result<Json<TransactionView>, ApiError> {
-    let hash: Hash = hash
-        .parse()
-        .map_err(|_| ApiError::bad_request("MalformedHash", "a transaction hash is 64 hex digits"))?;
+    let hash: Hash = hash.parse().map_err(|_| {
+        ApiError::bad_request("MalformedHash", "a transaction hash is 64 hex digits")
+    })?;
     let view = node.transaction(&hash)?;
     view.map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no transaction {hash}")))
@@ -183,7 +200,10 @@ async fn block(
     State(node): State<Arc<Node>>,
     Path((channel, height)): Path<(String, u64)>,
 ) -> Result<Json<BlockView>, ApiError> {
-    let block = node.store.block(&ChannelId(channel.clone()), height).map_err(NodeError::from)?;
+    let block = node
+        .store
+        .block(&ChannelId(channel.clone()), height)
+        .map_err(NodeError::from)?;
     block
         .map(|block| Json(BlockView::from(&block)))
         .ok_or_else(|| ApiError::not_found(format!("no block {channel}/{height}")))
@@ -220,8 +240,11 @@ async fn organizations(
                 authorized_economic_operator: false,
                 intake_group: None,
             };
-            if let OrganizationKind::Enterprise { tax_code, authorized_economic_operator, intake_group } =
-                &record.kind
+            if let OrganizationKind::Enterprise {
+                tax_code,
+                authorized_economic_operator,
+                intake_group,
+            } = &record.kind
             {
                 view.kind = "enterprise".into();
                 view.tax_code = Some(tax_code.0.clone());

@@ -70,7 +70,8 @@ impl Node {
         let decoded = bonded_ledger::SignedTransaction::from_bytes(envelope.clone())
             .and_then(|transaction| transaction.decode())
             .map_err(|_| NodeError::CorruptTransaction(*hash))?;
-        let body = serde_json::to_value(&decoded.body).map_err(|_| NodeError::CorruptTransaction(*hash))?;
+        let body = serde_json::to_value(&decoded.body)
+            .map_err(|_| NodeError::CorruptTransaction(*hash))?;
         Ok(Some(TransactionView {
             transaction_hash: hash.to_hex(),
             signer: hex::encode(decoded.signer),
@@ -106,8 +107,10 @@ impl Node {
 
 /// Binds a listener, with a clear error when the address is taken.
 pub async fn bind(address: SocketAddr) -> Result<TcpListener, NodeError> {
-    TcpListener::bind(address).await.map_err(|source| NodeError::Listen {
-        address: address.to_string(),
-        source,
-    })
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| NodeError::Listen {
+            address: address.to_string(),
+            source,
+        })
 }

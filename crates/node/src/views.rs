@@ -132,7 +132,11 @@ impl From<&Block> for BlockView {
         BlockView {
             hash: block.hash().to_hex(),
             header: HeaderView::from(&block.header),
-            transaction_hashes: block.transaction_hashes().iter().map(|h| h.to_hex()).collect(),
+            transaction_hashes: block
+                .transaction_hashes()
+                .iter()
+                .map(|h| h.to_hex())
+                .collect(),
             orderer_signatures: block.signatures.iter().map(SignatureView::from).collect(),
         }
     }

@@ -106,9 +106,15 @@ impl Orderer {
         let config = Arc::new(config.validate().map_err(|e| start_error(&e))?);
         let log_store = LogStore::new(store.clone());
         let state_machine = LedgerStateMachine::new(store, Arc::new(key));
-        let raft = Raft::new(settings.node_id, config, SoloNetwork, log_store, state_machine)
-            .await
-            .map_err(|e| start_error(&e))?;
+        let raft = Raft::new(
+            settings.node_id,
+            config,
+            SoloNetwork,
+            log_store,
+            state_machine,
+        )
+        .await
+        .map_err(|e| start_error(&e))?;
 
         if !raft.is_initialized().await.map_err(|e| start_error(&e))? {
             let members = BTreeMap::from([(
@@ -117,7 +123,9 @@ impl Orderer {
                     addr: settings.address.clone(),
                 },
             )]);
-            raft.initialize(members).await.map_err(|e| start_error(&e))?;
+            raft.initialize(members)
+                .await
+                .map_err(|e| start_error(&e))?;
         }
         raft.wait(Some(Duration::from_millis(LEADERSHIP_TIMEOUT_MS)))
             .current_leader(settings.node_id, "this orderer leads its cluster")
@@ -199,7 +207,11 @@ fn unavailable(reason: &str) -> SubmitOutcome {
 }
 
 /// Drains the queue into batches and hands each to openraft.
-async fn run_batcher(raft: Raft<TypeConfig>, mut receiver: mpsc::Receiver<Submission>, clock: Clock) {
+async fn run_batcher(
+    raft: Raft<TypeConfig>,
+    mut receiver: mpsc::Receiver<Submission>,
+    clock: Clock,
+) {
     let in_flight = Arc::new(Semaphore::new(BATCHES_IN_FLIGHT_MAX));
     while let Some(first) = receiver.recv().await {
         let permit = in_flight
@@ -236,7 +248,11 @@ async fn order_batch(raft: &Raft<TypeConfig>, submissions: Vec<Submission>, time
     match raft.client_write(batch).await {
         Ok(response) => {
             let results = response.data.results;
-            assert_eq!(results.len(), count, "one result per transaction of the batch");
+            assert_eq!(
+                results.len(),
+                count,
+                "one result per transaction of the batch"
+            );
             for (reply, result) in replies.into_iter().zip(results) {
                 let outcome = match result {
                     Ok(receipt) => SubmitOutcome::Accepted(receipt),

@@ -40,7 +40,10 @@ impl LogStore {
             .expect("storage task does not panic")
     }
 
-    fn read_meta<T: serde::de::DeserializeOwned>(&self, key: &'static str) -> Result<Option<T>, StoreError> {
+    fn read_meta<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &'static str,
+    ) -> Result<Option<T>, StoreError> {
         match self.store.log_meta(key)? {
             Some(bytes) => decode(&bytes, "ordering_meta", || key.to_string()).map(Some),
             None => Ok(None),
@@ -125,7 +128,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         Ok(committed.flatten())
     }
 
-    async fn append<I>(&mut self, entries: I, callback: LogFlushed<TypeConfig>) -> Result<(), StorageError>
+    async fn append<I>(
+        &mut self,
+        entries: I,
+        callback: LogFlushed<TypeConfig>,
+    ) -> Result<(), StorageError>
     where
         I: IntoIterator<Item = Entry> + Send,
         I::IntoIter: Send,

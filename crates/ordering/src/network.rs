@@ -69,4 +69,3 @@ impl RaftNetwork<TypeConfig> for Unconnected {
         Err(self.unreachable())
     }
 }
-

@@ -35,7 +35,10 @@ impl LedgerStateMachine {
         LedgerStateMachine { store, orderer_key }
     }
 
-    fn stored<T: serde::de::DeserializeOwned>(&self, key: &'static str) -> Result<Option<T>, StoreError> {
+    fn stored<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &'static str,
+    ) -> Result<Option<T>, StoreError> {
         match self.store.meta(key)? {
             Some(bytes) => decode(&bytes, "meta", || key.to_string()).map(Some),
             None => Ok(None),
@@ -49,7 +52,11 @@ impl LedgerStateMachine {
     }
 
     /// Applies one entry durably and returns its response.
-    fn apply_entry(&self, entry: Entry, membership: &mut StoredMembership) -> Result<BatchResponse, StoreError> {
+    fn apply_entry(
+        &self,
+        entry: Entry,
+        membership: &mut StoredMembership,
+    ) -> Result<BatchResponse, StoreError> {
         let log_id = entry.log_id;
         if let EntryPayload::Membership(changed) = &entry.payload {
             *membership = StoredMembership::new(Some(log_id), changed.clone());
@@ -83,11 +90,13 @@ fn respond(applied: &AppliedBatch) -> BatchResponse {
         .outcome
         .decisions
         .iter()
-        .map(|(hash, decision)| match decision {
-            Decision::Accepted(location) => applied
-                .receipt(hash, location)
-                .ok_or(bonded_ledger::Rejection::Malformed("no block for accepted transaction".into())),
-            Decision::Rejected(rejection) => Err(rejection.clone()),
+        .zip(applied.receipts())
+        .map(|((_, decision), receipt)| match (decision, receipt) {
+            (Decision::Rejected(rejection), _) => Err(rejection.clone()),
+            (Decision::Accepted(_), Some(receipt)) => Ok(receipt),
+            (Decision::Accepted(_), None) => {
+                unreachable!("every accepted transaction is in a block of its batch")
+            }
         })
         .collect();
     BatchResponse { results }
@@ -102,7 +111,9 @@ impl RaftSnapshotBuilder<TypeConfig> for LedgerStateMachine {
     // TODO: a snapshot carries only the applied position, not the blocks. A follower that falls
     // behind a purged log cannot catch up from it; the multi-node pilot (issue 6) ships blocks.
     async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError> {
-        let (applied, membership) = self.applied().map_err(|e| state_error(ErrorVerb::Read, e))?;
+        let (applied, membership) = self
+            .applied()
+            .map_err(|e| state_error(ErrorVerb::Read, e))?;
         let snapshot_id = applied.map(|id| id.index.to_string()).unwrap_or_default();
         Ok(Snapshot {
             meta: SnapshotMeta {
@@ -119,7 +130,8 @@ impl RaftStateMachine<TypeConfig> for LedgerStateMachine {
     type SnapshotBuilder = LedgerStateMachine;
 
     async fn applied_state(&mut self) -> Result<(Option<LogId>, StoredMembership), StorageError> {
-        self.applied().map_err(|error| state_error(ErrorVerb::Read, error))
+        self.applied()
+            .map_err(|error| state_error(ErrorVerb::Read, error))
     }
 
     async fn apply<I>(&mut self, entries: I) -> Result<Vec<BatchResponse>, StorageError>

@@ -1,9 +1,11 @@
 //! Ledger tables: applying a batch atomically, and reading blocks, transactions and heads.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use bonded_ledger::block::Receipt;
-use bonded_ledger::state::{ChainInfo, ChannelHead, ItemEntry, Location, StateView};
+use bonded_ledger::merkle::MerkleTree;
+use bonded_ledger::state::{ChainInfo, ChannelHead, Decision, ItemEntry, Location, StateView};
 use bonded_ledger::verify::StoredBatch;
 use bonded_ledger::{apply_batch, Batch, BatchOutcome, Block, ChannelId, Hash, PublicKeyBytes};
 use bonded_model::{OrganizationId, OrganizationRecord};
@@ -46,14 +48,41 @@ pub struct AppliedBatch {
 }
 
 impl AppliedBatch {
-    /// The receipt of the transaction at `location`, built from the applied blocks.
-    pub fn receipt(&self, hash: &Hash, location: &Location) -> Option<Receipt> {
-        let block = self
+    /// Receipts for every decision, in batch order: `None` for rejected transactions.
+    /// Each block's Merkle tree is built once, whatever the number of its transactions.
+    pub fn receipts(&self) -> Vec<Option<Receipt>> {
+        let trees: Vec<(Hash, MerkleTree)> = self
             .outcome
             .blocks
             .iter()
-            .find(|block| block.header.channel == location.channel)?;
-        receipt_from_block(block, *hash, location.index)
+            .map(|block| (block.hash(), block.merkle_tree()))
+            .collect();
+        let position = |location: &Location| {
+            self.outcome
+                .blocks
+                .iter()
+                .position(|block| block.header.channel == location.channel)
+        };
+        self.outcome
+            .decisions
+            .iter()
+            .map(|(hash, decision)| {
+                let Decision::Accepted(location) = decision else {
+                    return None;
+                };
+                let at = position(location)?;
+                let (block_hash, tree) = &trees[at];
+                let block = &self.outcome.blocks[at];
+                Some(Receipt {
+                    transaction_hash: *hash,
+                    index: location.index,
+                    header: block.header.clone(),
+                    block_hash: *block_hash,
+                    proof: tree.inclusion_proof(u64::from(location.index))?,
+                    signatures: block.signatures.clone(),
+                })
+            })
+            .collect()
     }
 }
 
@@ -86,6 +115,10 @@ struct Tables<'txn> {
 struct TableView<'a, 'txn> {
     tables: &'a Tables<'txn>,
     failure: RefCell<Option<StoreError>>,
+    /// Registry reads repeat for every transaction of a batch; they are cached per batch.
+    chain: RefCell<Option<Option<ChainInfo>>>,
+    organizations: RefCell<HashMap<OrganizationId, Option<OrganizationRecord>>>,
+    keys: RefCell<HashMap<PublicKeyBytes, Option<OrganizationId>>>,
 }
 
 impl TableView<'_, '_> {
@@ -102,25 +135,55 @@ impl TableView<'_, '_> {
 
 impl StateView for TableView<'_, '_> {
     fn chain(&self) -> Option<ChainInfo> {
-        self.keep(read_value(&self.tables.meta, CHAIN_KEY, "meta"))
+        if let Some(cached) = self.chain.borrow().as_ref() {
+            return cached.clone();
+        }
+        let chain = self.keep(read_value(&self.tables.meta, CHAIN_KEY, "meta"));
+        *self.chain.borrow_mut() = Some(chain.clone());
+        chain
     }
 
     fn organization_of_key(&self, key: &PublicKeyBytes) -> Option<OrganizationId> {
+        if let Some(cached) = self.keys.borrow().get(key) {
+            return cached.clone();
+        }
         let found = self.tables.keys.get(key).map_err(StoreError::from);
-        self.keep(found.map(|guard| guard.map(|id| OrganizationId(id.value().to_string()))))
+        let id =
+            self.keep(found.map(|guard| guard.map(|id| OrganizationId(id.value().to_string()))));
+        self.keys.borrow_mut().insert(*key, id.clone());
+        id
     }
 
     fn organization(&self, id: &OrganizationId) -> Option<OrganizationRecord> {
-        self.keep(read_value(&self.tables.organizations, id.as_str(), "organizations"))
+        if let Some(cached) = self.organizations.borrow().get(id) {
+            return cached.clone();
+        }
+        let record = self.keep(read_value(
+            &self.tables.organizations,
+            id.as_str(),
+            "organizations",
+        ));
+        self.organizations
+            .borrow_mut()
+            .insert(id.clone(), record.clone());
+        record
     }
 
     fn transaction_seen(&self, hash: &Hash) -> bool {
-        let found = self.tables.transactions.get(&hash.0).map_err(StoreError::from);
+        let found = self
+            .tables
+            .transactions
+            .get(&hash.0)
+            .map_err(StoreError::from);
         self.keep(found.map(|guard| guard.map(|_| ()))).is_some()
     }
 
     fn declaration_seen(&self, number: &str) -> bool {
-        let found = self.tables.declarations.get(number).map_err(StoreError::from);
+        let found = self
+            .tables
+            .declarations
+            .get(number)
+            .map_err(StoreError::from);
         self.keep(found.map(|guard| guard.map(|_| ()))).is_some()
     }
 
@@ -136,8 +199,12 @@ impl StateView for TableView<'_, '_> {
 
     fn contract_seen(&self, channel: &ChannelId, number: &str) -> bool {
         let found = self.tables.contracts.get((channel.as_str(), number));
-        self.keep(found.map_err(StoreError::from).map(|guard| guard.map(|_| ())))
-            .is_some()
+        self.keep(
+            found
+                .map_err(StoreError::from)
+                .map(|guard| guard.map(|_| ())),
+        )
+        .is_some()
     }
 
     fn head(&self, channel: &ChannelId) -> Option<ChannelHead> {
@@ -172,6 +239,9 @@ impl Store {
             let view = TableView {
                 tables: &tables,
                 failure: RefCell::new(None),
+                chain: RefCell::new(None),
+                organizations: RefCell::new(HashMap::new()),
+                keys: RefCell::new(HashMap::new()),
             };
             let outcome = apply_batch(&view, sequence, batch);
             if let Some(error) = view.failure.into_inner() {
@@ -238,13 +308,16 @@ impl Store {
         let Some(location) = location else {
             return Ok(None);
         };
-        let block = self.block(&location.channel, location.height)?.ok_or_else(|| {
-            StoreError::Corrupt {
+        let block = self
+            .block(&location.channel, location.height)?
+            .ok_or_else(|| StoreError::Corrupt {
                 table: "transactions",
                 key: hash.to_hex(),
-                reason: format!("names block {}/{} which is missing", location.channel, location.height),
-            }
-        })?;
+                reason: format!(
+                    "names block {}/{} which is missing",
+                    location.channel, location.height
+                ),
+            })?;
         Ok(Some((location, block)))
     }
 
@@ -275,13 +348,17 @@ impl Store {
         let mut records = Vec::new();
         for entry in table.iter()? {
             let (key, value) = entry?;
-            records.push(decode(value.value(), "organizations", || key.value().to_string())?);
+            records.push(decode(value.value(), "organizations", || {
+                key.value().to_string()
+            })?);
         }
         Ok(records)
     }
 
     /// Every stored batch in order, with its blocks, for offline verification.
-    pub fn batches(&self) -> Result<impl Iterator<Item = Result<StoredBatch, StoreError>> + '_, StoreError> {
+    pub fn batches(
+        &self,
+    ) -> Result<impl Iterator<Item = Result<StoredBatch, StoreError>> + '_, StoreError> {
         let txn = self.db.begin_read()?;
         let batches = txn.open_table(BATCHES)?;
         let blocks = txn.open_table(BLOCKS)?;
@@ -295,19 +372,58 @@ impl Store {
                 blocks: Vec::with_capacity(names.len()),
             };
             for (channel, height) in names {
-                let bytes = blocks.get((channel.as_str(), height))?.ok_or_else(|| {
-                    StoreError::Corrupt {
-                        table: "batches",
-                        key: sequence.to_string(),
-                        reason: format!("names block {channel}/{height} which is missing"),
-                    }
-                })?;
-                let block = decode(bytes.value(), "blocks", || format!("{channel}/{height}"))?;
+                let bytes =
+                    blocks
+                        .get((channel.as_str(), height))?
+                        .ok_or_else(|| StoreError::Corrupt {
+                            table: "batches",
+                            key: sequence.to_string(),
+                            reason: format!("names block {channel}/{height} which is missing"),
+                        })?;
+                let block: Block =
+                    decode(bytes.value(), "blocks", || format!("{channel}/{height}"))?;
+                let header = &block.header;
+                if header.channel.as_str() != channel || header.height != height {
+                    return Err(StoreError::Corrupt {
+                        table: "blocks",
+                        key: format!("{channel}/{height}"),
+                        reason: format!("header names block {}/{}", header.channel, header.height),
+                    });
+                }
                 stored.blocks.push(block);
             }
             Ok(stored)
         });
         Ok(iter)
+    }
+
+    /// The stored bytes of a block, exactly as written.
+    pub fn block_bytes(
+        &self,
+        channel: &ChannelId,
+        height: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(BLOCKS)?;
+        let found = table.get((channel.as_str(), height))?;
+        Ok(found.map(|bytes| bytes.value().to_vec()))
+    }
+
+    /// Overwrites the stored bytes of a block. Only for repair tools and tamper tests: nothing
+    /// checks the bytes, which is the point of `verify_chain`.
+    pub fn overwrite_block_bytes(
+        &self,
+        channel: &ChannelId,
+        height: u64,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(BLOCKS)?;
+            table.insert((channel.as_str(), height), bytes)?;
+        }
+        txn.commit()?;
+        Ok(())
     }
 
     /// Every entry of the transaction index, for cross-checking against a replay.
@@ -318,7 +434,10 @@ impl Store {
         for entry in table.iter()? {
             let (key, value) = entry?;
             let hash = Hash(*key.value());
-            entries.push((hash, decode(value.value(), "transactions", || hash.to_hex())?));
+            entries.push((
+                hash,
+                decode(value.value(), "transactions", || hash.to_hex())?,
+            ));
         }
         Ok(entries)
     }
@@ -343,25 +462,35 @@ fn write_changes(tables: &mut Tables<'_>, outcome: &BatchOutcome) -> Result<(), 
         tables.meta.insert(CHAIN_KEY, encode(chain)?.as_slice())?;
     }
     for (id, record) in &changes.organizations {
-        tables.organizations.insert(id.as_str(), encode(record)?.as_slice())?;
+        tables
+            .organizations
+            .insert(id.as_str(), encode(record)?.as_slice())?;
     }
     for (key, id) in &changes.keys {
         tables.keys.insert(key, id.as_str())?;
     }
     for (hash, location) in &changes.transactions {
-        tables.transactions.insert(&hash.0, encode(location)?.as_slice())?;
+        tables
+            .transactions
+            .insert(&hash.0, encode(location)?.as_slice())?;
     }
     for (number, hash) in &changes.declarations {
         tables.declarations.insert(number.as_str(), &hash.0)?;
     }
     for ((channel, code), entry) in &changes.items {
-        tables.items.insert((channel.as_str(), code.as_str()), encode(entry)?.as_slice())?;
+        tables
+            .items
+            .insert((channel.as_str(), code.as_str()), encode(entry)?.as_slice())?;
     }
     for (channel, number) in &changes.contracts {
-        tables.contracts.insert((channel.as_str(), number.as_str()), ())?;
+        tables
+            .contracts
+            .insert((channel.as_str(), number.as_str()), ())?;
     }
     for (channel, head) in &changes.heads {
-        tables.heads.insert(channel.as_str(), encode(head)?.as_slice())?;
+        tables
+            .heads
+            .insert(channel.as_str(), encode(head)?.as_slice())?;
     }
     Ok(())
 }

@@ -33,9 +33,11 @@
 mod codec;
 mod ledger;
 mod log;
+mod verify;
 
 pub use codec::{decode, encode, FORMAT_VERSION};
-pub use ledger::AppliedBatch;
+pub use ledger::{receipt_from_block, AppliedBatch};
+pub use verify::{ChainError, ChainSummary};
 
 use std::path::Path;
 
@@ -44,8 +46,9 @@ use redb::Database;
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Boxed: redb's error is large, and this error travels through every hot path.
     #[error("database error: {0}")]
-    Database(#[from] redb::Error),
+    Database(Box<redb::Error>),
     #[error("stored {table} entry {key} is corrupt: {reason}")]
     Corrupt {
         table: &'static str,
@@ -60,10 +63,16 @@ macro_rules! from_redb {
     ($($error:ty),*) => {
         $(impl From<$error> for StoreError {
             fn from(error: $error) -> Self {
-                StoreError::Database(error.into())
+                StoreError::Database(Box::new(error.into()))
             }
         })*
     };
+}
+
+impl From<redb::Error> for StoreError {
+    fn from(error: redb::Error) -> Self {
+        StoreError::Database(Box::new(error))
+    }
 }
 
 from_redb!(

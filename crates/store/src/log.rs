@@ -32,7 +32,10 @@ impl Store {
     }
 
     /// Entries whose index is in `range`, in order.
-    pub fn log_range(&self, range: impl RangeBounds<u64>) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+    pub fn log_range(
+        &self,
+        range: impl RangeBounds<u64>,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(LOG)?;
         let mut entries = Vec::new();
