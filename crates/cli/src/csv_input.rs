@@ -11,12 +11,19 @@ use std::str::FromStr;
 
 use bonded_ledger::Payload;
 use bonded_model::{
-    Declaration, DeclarationLine, Decimal, HsCode, Item, Movement, NaiveDate, TypeCode, Unit,
+    Decimal, Declaration, DeclarationLine, HsCode, Item, Movement, NaiveDate, TypeCode, Unit,
 };
 use sha2::{Digest, Sha256};
 
 const DECLARATION_HEADER: &[&str] = &[
-    "declaration_no", "type_code", "date", "line_no", "item_code", "quantity", "unit", "value_vnd",
+    "declaration_no",
+    "type_code",
+    "date",
+    "line_no",
+    "item_code",
+    "quantity",
+    "unit",
+    "value_vnd",
 ];
 const ITEM_HEADER: &[&str] = &["code", "kind", "name", "unit", "hs_code"];
 const MOVEMENT_HEADER: &[&str] = &["date", "item_code", "kind", "quantity", "unit", "reference"];
@@ -46,7 +53,9 @@ pub struct Parsed {
 
 /// Parses CSV text. Fails as a whole only if the header is not one of the known kinds.
 pub fn parse(text: &str) -> Result<Parsed, String> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
         .map_err(|error| format!("cannot read the header: {error}"))?
@@ -98,7 +107,9 @@ fn date(row: &csv::StringRecord, index: usize, name: &str) -> Result<NaiveDate, 
 fn quantity(row: &csv::StringRecord, index: usize, name: &str) -> Result<Decimal, String> {
     let value: Decimal = field(row, index, name)?;
     if value <= Decimal::ZERO {
-        return Err(format!("column {name}: must be greater than zero, got {value}"));
+        return Err(format!(
+            "column {name}: must be greater than zero, got {value}"
+        ));
     }
     Ok(value)
 }
@@ -122,7 +133,10 @@ fn parse_rows(
     rows: Vec<(u64, Result<csv::StringRecord, String>)>,
     convert: fn(&csv::StringRecord) -> Result<Payload, String>,
 ) -> Parsed {
-    let mut parsed = Parsed { kind, ..Parsed::default() };
+    let mut parsed = Parsed {
+        kind,
+        ..Parsed::default()
+    };
     for (line, row) in rows {
         match row.and_then(|row| convert(&row).map(|payload| (payload, row_text(&row)))) {
             Ok((payload, text)) => parsed.records.push(Record {
@@ -185,7 +199,10 @@ fn declaration_row(row: &csv::StringRecord) -> Result<DeclarationRow, String> {
 
 /// Groups rows by declaration number; a declaration with a bad row is refused whole.
 fn parse_declarations(rows: Vec<(u64, Result<csv::StringRecord, String>)>) -> Parsed {
-    let mut parsed = Parsed { kind: "declarations", ..Parsed::default() };
+    let mut parsed = Parsed {
+        kind: "declarations",
+        ..Parsed::default()
+    };
     let mut order: Vec<String> = Vec::new();
     let mut groups: HashMap<String, (Declaration, Vec<u64>, Vec<String>)> = HashMap::new();
     let mut broken: HashMap<String, String> = HashMap::new();
@@ -218,7 +235,10 @@ fn parse_declarations(rows: Vec<(u64, Result<csv::StringRecord, String>)>) -> Pa
         }
         if let Err(error) = declaration.validate() {
             for line in lines {
-                parsed.errors.push(RowError { line, reason: error.to_string() });
+                parsed.errors.push(RowError {
+                    line,
+                    reason: error.to_string(),
+                });
             }
             continue;
         }
@@ -273,7 +293,11 @@ mod tests {
         assert_eq!(parsed.records[0].lines, vec![2, 3]);
         let lines: Vec<u64> = parsed.errors.iter().map(|error| error.line).collect();
         assert_eq!(lines, vec![4, 5, 6]);
-        assert!(parsed.errors[0].reason.contains("E99"), "{:?}", parsed.errors[0]);
+        assert!(
+            parsed.errors[0].reason.contains("E99"),
+            "{:?}",
+            parsed.errors[0]
+        );
         assert!(parsed.errors[1].reason.contains("greater than zero"));
         assert!(parsed.errors[2].reason.contains("KGX"));
     }

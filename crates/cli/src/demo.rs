@@ -13,7 +13,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use bonded_ledger::{ChannelId, Payload, SignedTransaction};
 use bonded_model::{
-    Contract, Declaration, DeclarationLine, Decimal, HsCode, Item, ItemKind, Movement,
+    Contract, Decimal, Declaration, DeclarationLine, HsCode, Item, ItemKind, Movement,
     MovementKind, NaiveDate, Regime, Unit,
 };
 use bonded_node::Node;
@@ -56,11 +56,29 @@ const ENTERPRISES: &[DemoEnterprise] = &[
         export_code: "E42",
         contract: None,
         materials: &[
-            ("NL-LEATHER", "Bovine upper leather", "MTK", "41071200", 9_000),
-            ("NL-RUBBER", "Synthetic rubber for soles", "KGM", "40021990", 4_000),
+            (
+                "NL-LEATHER",
+                "Bovine upper leather",
+                "MTK",
+                "41071200",
+                9_000,
+            ),
+            (
+                "NL-RUBBER",
+                "Synthetic rubber for soles",
+                "KGM",
+                "40021990",
+                4_000,
+            ),
             ("NL-LACE", "Polyester laces", "MTR", "56090000", 24_000),
         ],
-        products: &[("SP-RUNNER", "Running shoes, leather uppers", "PR", "64039990", 20_000)],
+        products: &[(
+            "SP-RUNNER",
+            "Running shoes, leather uppers",
+            "PR",
+            "64039990",
+            20_000,
+        )],
     },
     DemoEnterprise {
         id: "ENT-0302222222",
@@ -73,7 +91,13 @@ const ENTERPRISES: &[DemoEnterprise] = &[
         export_code: "E62",
         contract: None,
         materials: &[
-            ("NL-COTTON", "Woven cotton fabric, 150 cm", "MTR", "52081100", 30_000),
+            (
+                "NL-COTTON",
+                "Woven cotton fabric, 150 cm",
+                "MTR",
+                "52081100",
+                30_000,
+            ),
             ("NL-THREAD", "Cotton sewing thread", "KGM", "52041100", 300),
             ("NL-BUTTON", "Plastic buttons", "PCE", "96062100", 120_000),
         ],
@@ -93,11 +117,35 @@ const ENTERPRISES: &[DemoEnterprise] = &[
         export_code: "E52",
         contract: Some("HD-GC-2026-01"),
         materials: &[
-            ("NL-PCB", "Printed circuit boards", "PCE", "85340090", 50_000),
-            ("NL-COPPER", "Enamelled copper wire", "KGM", "74081900", 1_500),
-            ("NL-CASE", "Plastic adapter housings", "PCE", "39269099", 50_000),
+            (
+                "NL-PCB",
+                "Printed circuit boards",
+                "PCE",
+                "85340090",
+                50_000,
+            ),
+            (
+                "NL-COPPER",
+                "Enamelled copper wire",
+                "KGM",
+                "74081900",
+                1_500,
+            ),
+            (
+                "NL-CASE",
+                "Plastic adapter housings",
+                "PCE",
+                "39269099",
+                50_000,
+            ),
         ],
-        products: &[("SP-ADAPTER", "Switching power adapters", "PCE", "85044019", 48_000)],
+        products: &[(
+            "SP-ADAPTER",
+            "Switching power adapters",
+            "PCE",
+            "85044019",
+            48_000,
+        )],
     },
 ];
 
@@ -118,7 +166,9 @@ impl Layout {
 
 /// Runs the demo until interrupted.
 pub async fn run(data: &Path, listen: SocketAddr) -> Result<()> {
-    let layout = Layout { data: data.to_path_buf() };
+    let layout = Layout {
+        data: data.to_path_buf(),
+    };
     let fresh = !layout.key("orderer").exists();
     let orderer_key = if fresh {
         create_keys(&layout)?
@@ -158,7 +208,8 @@ async fn populate(layout: &Layout, node: &Node) -> Result<()> {
 
     let record = network::customs_record(CUSTOMS_ID, "Ho Chi Minh City Customs Department");
     let genesis = network::genesis(&signer, record, &customs, &[orderer])?;
-    std::fs::write(layout.data.join("genesis.tx"), genesis.as_bytes()).context("writing genesis.tx")?;
+    std::fs::write(layout.data.join("genesis.tx"), genesis.as_bytes())
+        .context("writing genesis.tx")?;
     submit_all(node, vec![genesis]).await?;
 
     let mut registrations = Vec::new();
@@ -237,7 +288,11 @@ fn catalogue(enterprise: &DemoEnterprise) -> Result<Vec<Payload>> {
             foreign_party: "Shenzhen Bright Power Technology Ltd.".into(),
             valid_from: date(1, 1)?,
             valid_to: date(12, 31)?,
-            products: enterprise.products.iter().map(|p| p.0.to_string()).collect(),
+            products: enterprise
+                .products
+                .iter()
+                .map(|p| p.0.to_string())
+                .collect(),
         }));
     }
     Ok(payloads)
@@ -304,17 +359,35 @@ fn movements(enterprise: &DemoEnterprise) -> Result<Vec<Payload>> {
         for (code, _, unit_code, _, monthly) in enterprise.materials {
             // Issues run slightly behind imports; the rest stays in the warehouse.
             let quantity = Decimal::from(monthly * factor * 97) / Decimal::from(10_000);
-            payloads.push(movement(month, code, MovementKind::IssuedToProduction, quantity, unit_code)?);
+            payloads.push(movement(
+                month,
+                code,
+                MovementKind::IssuedToProduction,
+                quantity,
+                unit_code,
+            )?);
         }
         for (code, _, unit_code, _, monthly) in enterprise.products {
             let quantity = Decimal::from(monthly * factor) / Decimal::from(100);
-            payloads.push(movement(month, code, MovementKind::Produced, quantity, unit_code)?);
+            payloads.push(movement(
+                month,
+                code,
+                MovementKind::Produced,
+                quantity,
+                unit_code,
+            )?);
         }
     }
     Ok(payloads)
 }
 
-fn movement(month: u32, code: &str, kind: MovementKind, quantity: Decimal, unit_code: &str) -> Result<Payload> {
+fn movement(
+    month: u32,
+    code: &str,
+    kind: MovementKind,
+    quantity: Decimal,
+    unit_code: &str,
+) -> Result<Payload> {
     Ok(Payload::Movement(Movement {
         date: date(month, 15)?,
         item_code: code.to_string(),
@@ -341,10 +414,18 @@ fn print_welcome(layout: &Layout, node: &Node, address: SocketAddr) -> Result<()
     let transactions: u64 = heads.iter().map(|(_, head)| head.transaction_count).sum();
     println!("bonded demo network is running at {url}");
     println!("  data folder: {}", layout.data.display());
-    println!("  chain: {CHAIN_ID}, {} channels, {transactions} transactions\n", heads.len());
+    println!(
+        "  chain: {CHAIN_ID}, {} channels, {transactions} transactions\n",
+        heads.len()
+    );
     println!("Organizations:");
     println!("  {:<16} {:<46} key file", "id", "name");
-    println!("  {:<16} {:<46} {}", CUSTOMS_ID, "Ho Chi Minh City Customs Department (customs)", layout.key("customs").display());
+    println!(
+        "  {:<16} {:<46} {}",
+        CUSTOMS_ID,
+        "Ho Chi Minh City Customs Department (customs)",
+        layout.key("customs").display()
+    );
     for enterprise in ENTERPRISES {
         let role = format!(
             "{} (group {}, {}{})",
@@ -353,7 +434,12 @@ fn print_welcome(layout: &Layout, node: &Node, address: SocketAddr) -> Result<()
             enterprise.regime,
             if enterprise.aeo { ", AEO" } else { "" }
         );
-        println!("  {:<16} {:<46} {}", enterprise.id, role, layout.key(enterprise.id).display());
+        println!(
+            "  {:<16} {:<46} {}",
+            enterprise.id,
+            role,
+            layout.key(enterprise.id).display()
+        );
     }
     println!("\nTry next:");
     println!("  curl {url}/v1/health");
@@ -364,6 +450,9 @@ fn print_welcome(layout: &Layout, node: &Node, address: SocketAddr) -> Result<()
         layout.key("customs").display()
     );
     println!("  bonded query --node {url} tx <transaction hash from the submit output>");
-    println!("  stop with Ctrl-C, then: bonded verify --data {}", layout.node_data().display());
+    println!(
+        "  stop with Ctrl-C, then: bonded verify --data {}",
+        layout.node_data().display()
+    );
     Ok(())
 }

@@ -9,7 +9,10 @@ use ed25519_dalek::SigningKey;
 /// Generates a key and writes it to `path`; refuses to overwrite an existing file.
 pub fn generate(path: &Path) -> Result<SigningKey> {
     if path.exists() {
-        bail!("{} already exists; refusing to overwrite a key", path.display());
+        bail!(
+            "{} already exists; refusing to overwrite a key",
+            path.display()
+        );
     }
     let key = SigningKey::generate(&mut rand::rngs::OsRng);
     write(path, &key)?;
@@ -44,6 +47,10 @@ fn restrict(_path: &Path) -> Result<()> {
 pub fn read(path: &Path) -> Result<SigningKey> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading key file {}", path.display()))?;
-    SigningKey::from_pkcs8_pem(&text)
-        .map_err(|error| anyhow::anyhow!("{} is not an Ed25519 PKCS#8 PEM key: {error}", path.display()))
+    SigningKey::from_pkcs8_pem(&text).map_err(|error| {
+        anyhow::anyhow!(
+            "{} is not an Ed25519 PKCS#8 PEM key: {error}",
+            path.display()
+        )
+    })
 }

@@ -10,6 +10,7 @@ mod csv_input;
 mod demo;
 mod keys;
 mod network;
+mod reconcile_cmd;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -75,6 +76,12 @@ enum Command {
         #[arg(long)]
         data: PathBuf,
     },
+    /// Reconcile an enterprise's bundle of CSV files into Mẫu 15/15a balances and findings.
+    Reconcile(reconcile_cmd::ReconcileArgs),
+    /// Generate synthetic enterprise bundles, clean or with injected fraud, and their ground truth.
+    Generate(reconcile_cmd::GenerateArgs),
+    /// Measure fraud detection precision and recall per fraud kind over many seeds.
+    Evaluate(reconcile_cmd::EvaluateArgs),
     /// Measure performance.
     Bench {
         #[command(subcommand)]
@@ -146,17 +153,30 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<bool> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     match cli.command {
         Command::Demo { data, listen } => runtime.block_on(demo::run(&data, listen)).map(|_| true),
         Command::Node { config } => runtime.block_on(commands::node(&config)).map(|_| true),
         Command::Keygen { out } => commands::keygen(&out).map(|_| true),
-        Command::Submit { node, key, enterprise, input } => {
-            commands::submit(&node, &key, &enterprise, &input)
-        }
-        Command::Query { node, what: Query::Tx { hash } } => commands::query_transaction(&node, &hash),
+        Command::Submit {
+            node,
+            key,
+            enterprise,
+            input,
+        } => commands::submit(&node, &key, &enterprise, &input),
+        Command::Query {
+            node,
+            what: Query::Tx { hash },
+        } => commands::query_transaction(&node, &hash),
         Command::Verify { data } => commands::verify(&data),
-        Command::Bench { what: Bench::Ingest { transactions, data } } => runtime
+        Command::Reconcile(args) => reconcile_cmd::run_reconcile(args).map(|_| true),
+        Command::Generate(args) => reconcile_cmd::run_generate(args).map(|_| true),
+        Command::Evaluate(args) => reconcile_cmd::run_evaluate(args).map(|_| true),
+        Command::Bench {
+            what: Bench::Ingest { transactions, data },
+        } => runtime
             .block_on(bench::ingest(transactions, data.as_deref()))
             .map(|_| true),
     }

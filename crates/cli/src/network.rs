@@ -22,7 +22,12 @@ impl Signer {
         }
     }
 
-    pub fn sign(&self, key: &SigningKey, channel: ChannelId, payload: Payload) -> Result<SignedTransaction> {
+    pub fn sign(
+        &self,
+        key: &SigningKey,
+        channel: ChannelId,
+        payload: Payload,
+    ) -> Result<SignedTransaction> {
         let nonce = self.nonce.fetch_add(1, Ordering::Relaxed);
         self.sign_with_nonce(key, channel, payload, nonce)
     }
@@ -80,7 +85,10 @@ pub fn genesis(
     let payload = Payload::Genesis(Genesis {
         customs,
         customs_keys: vec![customs_key.verifying_key().to_bytes()],
-        orderer_keys: orderer_keys.iter().map(|key| key.verifying_key().to_bytes()).collect(),
+        orderer_keys: orderer_keys
+            .iter()
+            .map(|key| key.verifying_key().to_bytes())
+            .collect(),
     });
     signer.sign(customs_key, ChannelId::system(), payload)
 }

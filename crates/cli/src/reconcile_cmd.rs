@@ -6,7 +6,7 @@
 //! `bonded_reconcile` library, and writes what comes back. Every decision is the library's.
 
 use std::fs;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -21,7 +21,8 @@ pub enum ReportFormat {
     Json,
     /// Plain-text tables for a terminal.
     Table,
-    /// An xlsx workbook; needs --out.
+    /// An xlsx workbook: written to --out FILE, or to standard output when that is not a
+    /// terminal (`bonded reconcile DIR --format xlsx > report.xlsx`).
     Xlsx,
 }
 
@@ -40,7 +41,8 @@ pub struct ReconcileArgs {
     /// Policy file (TOML) overriding the default thresholds.
     #[arg(long)]
     pub policy: Option<PathBuf>,
-    /// Output format. xlsx is binary and is only written to a file given with --out.
+    /// Output format. xlsx is binary: it goes to --out FILE, or to standard output only when
+    /// that is redirected to a file or a pipe, never to a terminal.
     #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
     pub format: ReportFormat,
     /// Write the report to this file instead of standard output.
@@ -154,7 +156,8 @@ fn write_output(out: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 pub fn run_reconcile(args: ReconcileArgs) -> anyhow::Result<()> {
-    if args.format == ReportFormat::Xlsx && args.out.is_none() {
+    let terminal = std::io::stdout().is_terminal();
+    if args.format == ReportFormat::Xlsx && args.out.is_none() && terminal {
         bail!("--format xlsx writes a binary workbook: give the file with --out FILE");
     }
     let policy = load_policy(args.policy.as_deref())?;
@@ -215,7 +218,8 @@ pub fn run_generate(args: GenerateArgs) -> anyhow::Result<()> {
             fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
         }
         let truth = folder.join("ground_truth.json");
-        fs::write(&truth, bundle.truth_json()).with_context(|| format!("writing {}", truth.display()))?;
+        fs::write(&truth, bundle.truth_json())
+            .with_context(|| format!("writing {}", truth.display()))?;
         tracing::info!(
             enterprise = bundle.truth.enterprise,
             lines = bundle.truth.declaration_lines,
