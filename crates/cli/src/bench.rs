@@ -52,8 +52,10 @@ pub async fn ingest(transactions: usize, data: Option<&Path>) -> Result<()> {
     let signing_seconds = signing_started.elapsed().as_secs_f64();
 
     let started = Instant::now();
+    let cpu_started = cpu_seconds();
     let accepted = submit_concurrently(&node, envelopes).await?;
     let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_started;
     node.orderer.shutdown().await;
     if accepted != transactions {
         bail!("only {accepted} of {transactions} transactions were accepted");
@@ -64,6 +66,7 @@ pub async fn ingest(transactions: usize, data: Option<&Path>) -> Result<()> {
         "transactions_per_second": accepted as f64 / seconds,
         "peak_rss_bytes": peak_rss_bytes(),
         "signing_seconds": signing_seconds,
+        "cpu_seconds": cpu,
         "clients": CLIENTS,
         "data": folder.display().to_string(),
     });
@@ -194,4 +197,23 @@ pub fn peak_rss_bytes() -> u64 {
                 .ok()
         })
         .map_or(0, |kib| kib * 1024)
+}
+
+/// CPU time (user and system) the process has used so far, in seconds, from /proc (0 where that
+/// is not available). Clock ticks are 100 per second on Linux, which the kernel fixes for
+/// /proc whatever its internal tick rate.
+pub fn cpu_seconds() -> f64 {
+    const TICKS_PER_SECOND: f64 = 100.0;
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks = |index: usize| fields.get(index).and_then(|f| f.parse::<f64>().ok());
+    match (ticks(11), ticks(12)) {
+        (Some(user), Some(system)) => (user + system) / TICKS_PER_SECOND,
+        _ => 0.0,
+    }
 }

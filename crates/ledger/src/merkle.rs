@@ -53,6 +53,11 @@ impl MerkleTree {
         MerkleTree { levels }
     }
 
+    /// The leaf hashes the tree was built over, in order.
+    pub fn leaves(&self) -> &[Hash] {
+        self.levels.first().map(Vec::as_slice).unwrap_or(&[])
+    }
+
     pub fn root(&self) -> Hash {
         match self.levels.last().and_then(|level| level.first()) {
             Some(root) => *root,

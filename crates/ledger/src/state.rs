@@ -36,8 +36,8 @@ use serde::{Deserialize, Serialize};
 use crate::block::{Batch, Block, BlockHeader, BLOCK_VERSION};
 use crate::merkle::MerkleTree;
 use crate::transaction::EnvelopeError;
+use crate::TransactionBody;
 use crate::{ChannelId, DecodedTransaction, Genesis, Hash, Payload, PublicKeyBytes};
-use crate::{SignedTransaction, TransactionBody};
 
 /// A transaction's place in the ledger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,8 +199,10 @@ pub struct StateChanges {
 /// The result of applying one batch.
 #[derive(Clone, Debug)]
 pub struct BatchOutcome {
-    /// New blocks, unsigned, one per channel touched, in the order channels first appeared.
+    /// New blocks, unsigned, one per channel touched, system channel first.
     pub blocks: Vec<Block>,
+    /// The Merkle tree of each block, in the order of `blocks`, kept for receipts.
+    pub trees: Vec<MerkleTree>,
     /// One decision per transaction of the batch, in batch order, with its hash.
     pub decisions: Vec<(Hash, Decision)>,
     pub changes: StateChanges,
@@ -262,7 +264,7 @@ pub fn apply_batch<V: StateView + ?Sized>(state: &V, sequence: u64, batch: &Batc
         base: state,
         changes: StateChanges::default(),
     };
-    let mut accepted: Vec<(ChannelId, Vec<u8>)> = Vec::new();
+    let mut accepted: Vec<(ChannelId, Hash, Vec<u8>)> = Vec::new();
     let mut decisions = Vec::with_capacity(batch.transactions.len());
 
     for envelope in &batch.transactions {
@@ -277,7 +279,7 @@ pub fn apply_batch<V: StateView + ?Sized>(state: &V, sequence: u64, batch: &Batc
                     },
                 );
                 decisions.push((transaction.hash, None));
-                accepted.push((transaction.body.channel, envelope.clone()));
+                accepted.push((transaction.body.channel, transaction.hash, envelope.clone()));
             }
             Err(refused) => {
                 let (hash, rejection) = *refused;
@@ -286,7 +288,7 @@ pub fn apply_batch<V: StateView + ?Sized>(state: &V, sequence: u64, batch: &Batc
         }
     }
 
-    let blocks = build_blocks(&mut overlay, sequence, batch.timestamp_ms, accepted);
+    let (blocks, trees) = build_blocks(&mut overlay, sequence, batch.timestamp_ms, accepted);
     let decisions = decisions
         .into_iter()
         .map(|(hash, rejection)| match rejection {
@@ -299,6 +301,7 @@ pub fn apply_batch<V: StateView + ?Sized>(state: &V, sequence: u64, batch: &Batc
         .collect();
     BatchOutcome {
         blocks,
+        trees,
         decisions,
         changes: overlay.changes,
     }
@@ -309,16 +312,17 @@ fn build_blocks<V: StateView + ?Sized>(
     overlay: &mut Overlay<'_, V>,
     sequence: u64,
     timestamp_ms: i64,
-    accepted: Vec<(ChannelId, Vec<u8>)>,
-) -> Vec<Block> {
+    accepted: Vec<(ChannelId, Hash, Vec<u8>)>,
+) -> (Vec<Block>, Vec<MerkleTree>) {
     let mut order: Vec<ChannelId> = Vec::new();
-    let mut grouped: HashMap<ChannelId, Vec<Vec<u8>>> = HashMap::new();
-    for (channel, envelope) in accepted {
+    let mut grouped: HashMap<ChannelId, (Vec<Hash>, Vec<Vec<u8>>)> = HashMap::new();
+    for (channel, hash, envelope) in accepted {
         let entry = grouped.entry(channel.clone()).or_insert_with(|| {
             order.push(channel);
-            Vec::new()
+            (Vec::new(), Vec::new())
         });
-        entry.push(envelope);
+        entry.0.push(hash);
+        entry.1.push(envelope);
     }
     // The system channel goes first: enterprise records may depend on a registration made
     // earlier in the same batch, never the other way round, so a replay block by block in
@@ -330,50 +334,56 @@ fn build_blocks<V: StateView + ?Sized>(
         .unwrap_or_default();
 
     let mut blocks = Vec::with_capacity(order.len());
+    let mut trees = Vec::with_capacity(order.len());
     for channel in order {
-        let transactions = grouped.remove(&channel).expect("grouped by the same keys");
-        let block = seal_block(
-            overlay,
-            &chain_id,
+        let (hashes, transactions) = grouped.remove(&channel).expect("grouped by the same keys");
+        let position = BlockPosition {
+            chain_id: &chain_id,
             channel,
             sequence,
             timestamp_ms,
-            transactions,
-        );
+        };
+        let (block, tree) = seal_block(overlay, position, hashes, transactions);
         blocks.push(block);
+        trees.push(tree);
     }
-    blocks
+    (blocks, trees)
 }
 
-fn seal_block<V: StateView + ?Sized>(
-    overlay: &mut Overlay<'_, V>,
-    chain_id: &str,
+/// Where a new block goes: its chain, channel and the batch that produces it.
+struct BlockPosition<'a> {
+    chain_id: &'a str,
     channel: ChannelId,
     sequence: u64,
     timestamp_ms: i64,
+}
+
+/// Seals one channel's accepted envelopes, whose leaf hashes are `hashes`, into its next block.
+fn seal_block<V: StateView + ?Sized>(
+    overlay: &mut Overlay<'_, V>,
+    position: BlockPosition<'_>,
+    hashes: Vec<Hash>,
     transactions: Vec<Vec<u8>>,
-) -> Block {
+) -> (Block, MerkleTree) {
+    let channel = position.channel;
     let previous = overlay.base.head(&channel);
     let (height, previous_hash, previous_count) = match &previous {
         Some(head) => (head.height + 1, head.hash, head.transaction_count),
         None => (0, Hash::ZERO, 0),
     };
-    let hashes: Vec<Hash> = transactions
-        .iter()
-        .map(|envelope| crate::merkle::leaf_hash(envelope))
-        .collect();
+    let tree = MerkleTree::from_leaf_hashes(hashes);
     let header = BlockHeader {
         version: BLOCK_VERSION,
-        chain_id: chain_id.to_string(),
+        chain_id: position.chain_id.to_string(),
         channel: channel.clone(),
         height,
         previous_hash,
-        merkle_root: MerkleTree::from_leaf_hashes(hashes.clone()).root(),
+        merkle_root: tree.root(),
         transaction_count: transactions.len() as u32,
-        batch: sequence,
-        timestamp_ms,
+        batch: position.sequence,
+        timestamp_ms: position.timestamp_ms,
     };
-    for (index, hash) in hashes.iter().enumerate() {
+    for (index, hash) in tree.leaves().iter().enumerate() {
         let location = overlay
             .changes
             .transactions
@@ -390,11 +400,12 @@ fn seal_block<V: StateView + ?Sized>(
             transaction_count: previous_count + transactions.len() as u64,
         },
     );
-    Block {
+    let block = Block {
         header,
         transactions,
         signatures: Vec::new(),
-    }
+    };
+    (block, tree)
 }
 
 /// Decides one envelope; on acceptance its effects are already in the overlay.
@@ -403,8 +414,7 @@ fn admit<V: StateView + ?Sized>(
     envelope: &[u8],
 ) -> Result<DecodedTransaction, Box<(Hash, Rejection)>> {
     let hash = crate::merkle::leaf_hash(envelope);
-    let decoded = SignedTransaction::from_bytes(envelope.to_vec())
-        .and_then(|transaction| transaction.decode())
+    let decoded = crate::transaction::decode_envelope(envelope, hash)
         .map_err(|error| Box::new((hash, Rejection::from(error))))?;
     check(overlay, &decoded).map_err(|rejection| Box::new((hash, rejection)))?;
     Ok(decoded)

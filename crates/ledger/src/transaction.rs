@@ -165,15 +165,7 @@ impl SignedTransaction {
 
     /// Wraps received bytes after checking the fixed header; the body is checked by `decode`.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, EnvelopeError> {
-        if bytes.len() > TRANSACTION_BYTES_MAX {
-            return Err(EnvelopeError::TooLarge(bytes.len()));
-        }
-        if bytes.len() < ENVELOPE_HEADER_BYTES {
-            return Err(EnvelopeError::Truncated(bytes.len()));
-        }
-        if bytes[0] != ENVELOPE_VERSION {
-            return Err(EnvelopeError::UnsupportedVersion(bytes[0]));
-        }
+        check_header(&bytes)?;
         Ok(SignedTransaction { bytes })
     }
 
@@ -206,22 +198,41 @@ impl SignedTransaction {
 
     /// Decodes the body. Does not check the signature: see [`crate::signing`].
     pub fn decode(&self) -> Result<DecodedTransaction, EnvelopeError> {
-        let (body, rest) = postcard::take_from_bytes::<TransactionBody>(self.body_bytes())
-            .map_err(|error| EnvelopeError::BadBody(error.to_string()))?;
-        if !rest.is_empty() {
-            return Err(EnvelopeError::TrailingBytes(rest.len()));
-        }
-        Ok(DecodedTransaction {
-            hash: self.hash(),
-            signer: self.signer(),
-            body,
-        })
+        decode_envelope(&self.bytes, self.hash())
     }
 
     /// The signer's key as a curve point, or an error if the bytes are not one.
     pub fn verifying_key(&self) -> Result<VerifyingKey, EnvelopeError> {
         VerifyingKey::from_bytes(&self.signer()).map_err(|_| EnvelopeError::InvalidPublicKey)
     }
+}
+
+/// Checks the fixed envelope header: size bounds and format version.
+fn check_header(bytes: &[u8]) -> Result<(), EnvelopeError> {
+    if bytes.len() > TRANSACTION_BYTES_MAX {
+        return Err(EnvelopeError::TooLarge(bytes.len()));
+    }
+    if bytes.len() < ENVELOPE_HEADER_BYTES {
+        return Err(EnvelopeError::Truncated(bytes.len()));
+    }
+    if bytes[0] != ENVELOPE_VERSION {
+        return Err(EnvelopeError::UnsupportedVersion(bytes[0]));
+    }
+    Ok(())
+}
+
+/// Decodes envelope bytes whose leaf hash the caller already holds, without copying them.
+/// Does not check the signature: see [`crate::signing`].
+pub fn decode_envelope(bytes: &[u8], hash: Hash) -> Result<DecodedTransaction, EnvelopeError> {
+    check_header(bytes)?;
+    let (body, rest) =
+        postcard::take_from_bytes::<TransactionBody>(&bytes[ENVELOPE_HEADER_BYTES..])
+            .map_err(|error| EnvelopeError::BadBody(error.to_string()))?;
+    if !rest.is_empty() {
+        return Err(EnvelopeError::TrailingBytes(rest.len()));
+    }
+    let signer = bytes[1..33].try_into().expect("header length checked");
+    Ok(DecodedTransaction { hash, signer, body })
 }
 
 /// A transaction with its body decoded.

@@ -6,6 +6,10 @@
 //! machine from an empty state. The replay must accept every stored transaction and produce
 //! byte-identical headers, which also checks heights and hash links. The first problem found is
 //! reported with the channel and height of the block it is in.
+//!
+//! The checks that need no state (shapes, Merkle roots, transaction signatures) can run ahead
+//! on other threads through [`Prechecked`]; the replay stays in order, and errors are reported
+//! in the same order as a purely sequential check would report them.
 
 use crate::block::{Batch, Block};
 use crate::state::{apply_batch, Decision, MemoryState, StateChanges, StateView};
@@ -83,6 +87,22 @@ impl ChainVerifier {
 
     /// Checks one batch and folds it into the replayed state.
     pub fn check_batch(&mut self, batch: &StoredBatch) -> Result<(), VerifyError> {
+        let checks = check_without_state(batch);
+        self.finish(batch, checks)
+    }
+
+    /// Like [`ChainVerifier::check_batch`] for a batch whose stateless checks already ran,
+    /// perhaps on another thread while the previous batch was being replayed.
+    pub fn check_prechecked(&mut self, prechecked: &Prechecked) -> Result<(), VerifyError> {
+        self.finish(&prechecked.batch, prechecked.checks.clone())
+    }
+
+    /// The checks that need the replayed state, in the order a sequential check makes them.
+    fn finish(
+        &mut self,
+        batch: &StoredBatch,
+        checks: Result<(), VerifyError>,
+    ) -> Result<(), VerifyError> {
         if let (Some(last), Some(first)) = (self.last_sequence, batch.blocks.first()) {
             if batch.sequence <= last {
                 let problem = Problem::BatchNumber {
@@ -92,10 +112,7 @@ impl ChainVerifier {
                 return Err(locate(first, problem));
             }
         }
-        for block in &batch.blocks {
-            check_shape(batch, block).map_err(|problem| locate(block, problem))?;
-        }
-        check_transaction_signatures(batch)?;
+        checks?;
         let changes = self.replay(batch)?;
         let orderer_keys = changes
             .chain
@@ -167,6 +184,29 @@ impl ChainVerifier {
         }
         Ok(outcome.changes)
     }
+}
+
+/// A batch with the result of the checks that need no state: each block's shape and Merkle
+/// root, and every transaction signature. These are most of the work of verification and can
+/// run ahead of the replay.
+#[derive(Debug)]
+pub struct Prechecked {
+    batch: StoredBatch,
+    checks: Result<(), VerifyError>,
+}
+
+impl Prechecked {
+    pub fn new(batch: StoredBatch) -> Self {
+        let checks = check_without_state(&batch);
+        Prechecked { batch, checks }
+    }
+}
+
+fn check_without_state(batch: &StoredBatch) -> Result<(), VerifyError> {
+    for block in &batch.blocks {
+        check_shape(batch, block).map_err(|problem| locate(block, problem))?;
+    }
+    check_transaction_signatures(batch)
 }
 
 fn locate(block: &Block, problem: Problem) -> VerifyError {

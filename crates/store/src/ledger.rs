@@ -4,7 +4,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use bonded_ledger::block::Receipt;
-use bonded_ledger::merkle::MerkleTree;
 use bonded_ledger::state::{ChainInfo, ChannelHead, Decision, ItemEntry, Location, StateView};
 use bonded_ledger::verify::StoredBatch;
 use bonded_ledger::{apply_batch, Batch, BatchOutcome, Block, ChannelId, Hash, PublicKeyBytes};
@@ -17,7 +16,9 @@ use crate::{Store, StoreError};
 const BLOCKS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("blocks");
 const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
 const TRANSACTIONS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("transactions");
-const DECLARATIONS: TableDefinition<&str, &[u8; 32]> = TableDefinition::new("declarations");
+/// Keyed by the number's UTF-8 bytes: byte keys compare without re-checking UTF-8, and this
+/// table is read and written once for every declaration.
+const DECLARATIONS: TableDefinition<&[u8], &[u8; 32]> = TableDefinition::new("declarations");
 const ORGANIZATIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("organizations");
 const KEYS: TableDefinition<&[u8; 32], &str> = TableDefinition::new("keys");
 const ITEMS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("items");
@@ -51,12 +52,7 @@ impl AppliedBatch {
     /// Receipts for every decision, in batch order: `None` for rejected transactions.
     /// Each block's Merkle tree is built once, whatever the number of its transactions.
     pub fn receipts(&self) -> Vec<Option<Receipt>> {
-        let trees: Vec<(Hash, MerkleTree)> = self
-            .outcome
-            .blocks
-            .iter()
-            .map(|block| (block.hash(), block.merkle_tree()))
-            .collect();
+        let hashes: Vec<Hash> = self.outcome.blocks.iter().map(Block::hash).collect();
         let position = |location: &Location| {
             self.outcome
                 .blocks
@@ -71,13 +67,13 @@ impl AppliedBatch {
                     return None;
                 };
                 let at = position(location)?;
-                let (block_hash, tree) = &trees[at];
+                let tree = self.outcome.trees.get(at)?;
                 let block = &self.outcome.blocks[at];
                 Some(Receipt {
                     transaction_hash: *hash,
                     index: location.index,
                     header: block.header.clone(),
-                    block_hash: *block_hash,
+                    block_hash: hashes[at],
                     proof: tree.inclusion_proof(u64::from(location.index))?,
                     signatures: block.signatures.clone(),
                 })
@@ -104,7 +100,7 @@ struct Tables<'txn> {
     organizations: Table<'txn, &'static str, &'static [u8]>,
     keys: Table<'txn, &'static [u8; 32], &'static str>,
     transactions: Table<'txn, &'static [u8; 32], &'static [u8]>,
-    declarations: Table<'txn, &'static str, &'static [u8; 32]>,
+    declarations: Table<'txn, &'static [u8], &'static [u8; 32]>,
     items: Table<'txn, (&'static str, &'static str), &'static [u8]>,
     contracts: Table<'txn, (&'static str, &'static str), ()>,
     heads: Table<'txn, &'static str, &'static [u8]>,
@@ -119,6 +115,8 @@ struct TableView<'a, 'txn> {
     chain: RefCell<Option<Option<ChainInfo>>>,
     organizations: RefCell<HashMap<OrganizationId, Option<OrganizationRecord>>>,
     keys: RefCell<HashMap<PublicKeyBytes, Option<OrganizationId>>>,
+    /// Every declaration line looks up its item; a batch touches few distinct items.
+    items: RefCell<HashMap<ChannelId, HashMap<String, Option<ItemEntry>>>>,
 }
 
 impl TableView<'_, '_> {
@@ -182,19 +180,33 @@ impl StateView for TableView<'_, '_> {
         let found = self
             .tables
             .declarations
-            .get(number)
+            .get(number.as_bytes())
             .map_err(StoreError::from);
         self.keep(found.map(|guard| guard.map(|_| ()))).is_some()
     }
 
     fn item(&self, channel: &ChannelId, code: &str) -> Option<ItemEntry> {
+        let cached = self
+            .items
+            .borrow()
+            .get(channel)
+            .and_then(|codes| codes.get(code).copied());
+        if let Some(entry) = cached {
+            return entry;
+        }
         let found = self.tables.items.get((channel.as_str(), code));
         let decoded = found.map_err(StoreError::from).and_then(|guard| {
             guard
                 .map(|bytes| decode(bytes.value(), "items", || format!("{channel}/{code}")))
                 .transpose()
         });
-        self.keep(decoded)
+        let entry = self.keep(decoded);
+        self.items
+            .borrow_mut()
+            .entry(channel.clone())
+            .or_default()
+            .insert(code.to_string(), entry);
+        entry
     }
 
     fn contract_seen(&self, channel: &ChannelId, number: &str) -> bool {
@@ -242,6 +254,7 @@ impl Store {
                 chain: RefCell::new(None),
                 organizations: RefCell::new(HashMap::new()),
                 keys: RefCell::new(HashMap::new()),
+                items: RefCell::new(HashMap::new()),
             };
             let outcome = apply_batch(&view, sequence, batch);
             if let Some(error) = view.failure.into_inner() {
@@ -475,7 +488,7 @@ fn write_changes(tables: &mut Tables<'_>, outcome: &BatchOutcome) -> Result<(), 
             .insert(&hash.0, encode(location)?.as_slice())?;
     }
     for (number, hash) in &changes.declarations {
-        tables.declarations.insert(number.as_str(), &hash.0)?;
+        tables.declarations.insert(number.as_bytes(), &hash.0)?;
     }
     for ((channel, code), entry) in &changes.items {
         tables

@@ -4,7 +4,9 @@
 //! the tables and then checks that the indexes the node answers queries from (the transaction
 //! index and the channel heads) say exactly what the replayed chain says.
 
-use bonded_ledger::verify::{ChainVerifier, VerifyError};
+use std::sync::mpsc;
+
+use bonded_ledger::verify::{ChainVerifier, Prechecked, VerifyError};
 use bonded_ledger::StateView;
 
 use crate::{Store, StoreError};
@@ -29,7 +31,41 @@ pub struct ChainSummary {
     pub transactions: u64,
 }
 
+/// Batches read and prechecked ahead of the replay: enough to keep both cores busy, few
+/// enough that memory stays bounded whatever the chain's length.
+const PRECHECKED_AHEAD: usize = 4;
+
 impl Store {
+    /// Feeds every stored batch to the verifier. A reader thread decodes the batches and runs
+    /// their stateless checks (signatures above all) while this thread replays the previous
+    /// ones in order.
+    fn replay_all(&self, verifier: &mut ChainVerifier) -> Result<(), ChainError> {
+        let (sender, receiver) =
+            mpsc::sync_channel::<Result<Prechecked, StoreError>>(PRECHECKED_AHEAD);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let batches = match self.batches() {
+                    Ok(batches) => batches,
+                    Err(error) => {
+                        let _ = sender.send(Err(error));
+                        return;
+                    }
+                };
+                for batch in batches {
+                    let failed = batch.is_err();
+                    // A closed channel means the replay stopped at an error: stop reading.
+                    if sender.send(batch.map(Prechecked::new)).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+            for prechecked in receiver {
+                verifier.check_prechecked(&prechecked?)?;
+            }
+            Ok(())
+        })
+    }
+
     /// Replays and checks the whole chain; on failure also returns how far it got.
     pub fn verify_chain(&self) -> Result<ChainSummary, (ChainSummary, ChainError)> {
         let mut verifier = ChainVerifier::new();
@@ -45,9 +81,7 @@ impl Store {
     }
 
     fn check_all(&self, verifier: &mut ChainVerifier) -> Result<(), ChainError> {
-        for batch in self.batches()? {
-            verifier.check_batch(&batch?)?;
-        }
+        self.replay_all(verifier)?;
         let replayed = verifier.state();
         let index = self.transaction_index()?;
         if index.len() != replayed.transaction_count() {
