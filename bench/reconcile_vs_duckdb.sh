@@ -47,7 +47,7 @@ if [ ! -f "$BUNDLE/.complete-$SEED" ]; then
     touch "$BUNDLE/.complete-$SEED"
 fi
 for file in items declarations norms movements report; do
-    printf '%-14s %9d rows %6d MiB\n' "$file.csv" "$(($(wc -l < "$BUNDLE/$file.csv") - 1))" \
+    printf '%-17s %9d rows %5d MiB\n' "$file.csv" "$(($(wc -l < "$BUNDLE/$file.csv") - 1))" \
         "$(($(stat -c %s "$BUNDLE/$file.csv") / 1048576))"
 done
 

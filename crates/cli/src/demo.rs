@@ -20,8 +20,8 @@ use bonded_node::Node;
 use bonded_ordering::{OrdererSettings, SubmitOutcome};
 use ed25519_dalek::SigningKey;
 
-use crate::keys;
 use crate::network::{self, Signer};
+use crate::{demo_reports, keys};
 
 pub const CHAIN_ID: &str = "bonded-demo";
 const CUSTOMS_ID: &str = "CUSTOMS-HCM";
@@ -187,7 +187,10 @@ pub async fn run(data: &Path, listen: SocketAddr) -> Result<()> {
         populate(&layout, &node).await?;
     }
     write_node_config(&layout, address)?;
+    demo_reports::write_norms(&layout.data, DEMO_YEAR)?;
+    let reports = demo_reports::reconcile_all(&layout.data, &node.store)?;
     print_welcome(&layout, &node, address)?;
+    demo_reports::print(&reports);
     node.serve(listener, crate::shutdown_signal()).await?;
     Ok(())
 }

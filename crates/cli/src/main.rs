@@ -8,7 +8,9 @@ mod client;
 mod commands;
 mod csv_input;
 mod demo;
+mod demo_reports;
 mod keys;
+mod ledger_bundle;
 mod network;
 mod reconcile_cmd;
 

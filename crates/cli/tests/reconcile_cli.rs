@@ -184,7 +184,11 @@ fn table_and_xlsx_formats_are_written() {
 
     let table = run(&["reconcile", dir, "--format", "table"]);
     assert_success(&table);
-    assert!(text(&table.stdout).contains("BAL") || text(&table.stdout).contains("closing"));
+    let table = text(&table.stdout);
+    assert!(
+        table.contains("Materials (Mẫu 15)") && table.contains("closing_source"),
+        "{table}"
+    );
 
     let workbook = root.path().join("report.xlsx");
     let xlsx = run(&[
