@@ -99,6 +99,9 @@ impl Orderer {
             heartbeat_interval: 100,
             election_timeout_min: 300,
             election_timeout_max: 600,
+            // TODO: the ordering log is never purged, so the store keeps every batch twice (log
+            // and blocks). Purging needs snapshots that carry blocks to lagging followers,
+            // which comes with the multi-node pilot (issue 6).
             snapshot_policy: SnapshotPolicy::Never,
             max_payload_entries: 16,
             ..Default::default()

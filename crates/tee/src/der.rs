@@ -42,8 +42,14 @@ pub(crate) fn enumerated(value: u64) -> Vec<u8> {
 }
 
 pub(crate) fn object_identifier(arcs: &[u64]) -> Vec<u8> {
-    assert!(arcs.len() >= 2, "an object identifier has at least two arcs");
-    assert!(arcs[0] <= 2, "the first arc of an object identifier is 0, 1 or 2");
+    assert!(
+        arcs.len() >= 2,
+        "an object identifier has at least two arcs"
+    );
+    assert!(
+        arcs[0] <= 2,
+        "the first arc of an object identifier is 0, 1 or 2"
+    );
     let mut content = Vec::new();
     push_base128(&mut content, arcs[0] * 40 + arcs[1]);
     for arc in &arcs[2..] {
@@ -59,7 +65,10 @@ pub(crate) fn ecdsa_signature(raw: &[u8; 64]) -> Vec<u8> {
 }
 
 fn minimal_unsigned(magnitude: &[u8]) -> Vec<u8> {
-    let first = magnitude.iter().position(|b| *b != 0).unwrap_or(magnitude.len());
+    let first = magnitude
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(magnitude.len());
     let mut out = Vec::with_capacity(magnitude.len() - first + 1);
     // A set top bit would read as a negative number: prefix a zero byte.
     if magnitude.get(first).is_none_or(|b| b & 0x80 != 0) {
@@ -88,7 +97,7 @@ mod tests {
         // 1.2.840.113741.1.13.1, the Intel SGX extension.
         assert_eq!(
             hex::encode(object_identifier(&[1, 2, 840, 113741, 1, 13, 1])),
-            "060a2a864886f84d010d01"
+            "06092a864886f84d010d01"
         );
         assert_eq!(unsigned_integer(&[0, 0, 0x05]), vec![0x02, 0x01, 0x05]);
         assert_eq!(unsigned_integer(&[0x80]), vec![0x02, 0x02, 0x00, 0x80]);

@@ -135,7 +135,12 @@ impl EnclaveProgram {
         security_version: u16,
     ) -> io::Result<EnclaveProgram> {
         let code = std::fs::read(path)?;
-        Ok(EnclaveProgram::from_code(&code, signer_public_key, product_id, security_version))
+        Ok(EnclaveProgram::from_code(
+            &code,
+            signer_public_key,
+            product_id,
+            security_version,
+        ))
     }
 
     pub fn mr_enclave(&self) -> Measurement {

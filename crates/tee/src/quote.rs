@@ -183,7 +183,9 @@ impl std::fmt::Debug for ReportData {
 }
 
 fn length_prefix(len: usize) -> [u8; 4] {
-    u32::try_from(len).expect("a length fits in 32 bits").to_le_bytes()
+    u32::try_from(len)
+        .expect("a length fits in 32 bits")
+        .to_le_bytes()
 }
 
 /// A DCAP attestation quote, as raw bytes in the layout above.
@@ -208,7 +210,10 @@ impl Quote {
         bytes.extend_from_slice(signed);
         bytes.extend_from_slice(&length_prefix(signature_data.len()));
         bytes.extend_from_slice(signature_data);
-        assert!(bytes.len() <= QUOTE_LEN_MAX_BYTES, "a generated quote stays within the bound");
+        assert!(
+            bytes.len() <= QUOTE_LEN_MAX_BYTES,
+            "a generated quote stays within the bound"
+        );
         Quote(bytes)
     }
 

@@ -103,7 +103,9 @@ pub fn seal(
     rng: &mut dyn SealRng,
 ) -> Result<Vec<u8>, SealError> {
     if plaintext.len() > SEALED_PLAINTEXT_LEN_MAX_BYTES {
-        return Err(SealError::TooLarge { len: plaintext.len() });
+        return Err(SealError::TooLarge {
+            len: plaintext.len(),
+        });
     }
 
     // Header with a fresh key id and nonce.
@@ -117,12 +119,21 @@ pub fn seal(
 
     // Encrypt under the derived key.
     let key_id: [u8; 32] = header[10..42].try_into().expect("32 bytes");
-    let cipher = cipher(platform_secret, identity, policy, identity.security_version, &key_id);
+    let cipher = cipher(
+        platform_secret,
+        identity,
+        policy,
+        identity.security_version,
+        &key_id,
+    );
     let ciphertext = cipher
-        .encrypt(Nonce::from_slice(&header[42..54]), Payload {
-            msg: plaintext,
-            aad: &associated_data(&header, aad),
-        })
+        .encrypt(
+            Nonce::from_slice(&header[42..54]),
+            Payload {
+                msg: plaintext,
+                aad: &associated_data(&header, aad),
+            },
+        )
         .expect("AES-GCM encryption of a bounded plaintext cannot fail");
 
     let mut out = header.to_vec();
@@ -152,13 +163,21 @@ pub fn unseal(
     }
 
     let (header_bytes, ciphertext) = sealed.split_at(HEADER_LEN);
-    let cipher =
-        cipher(platform_secret, identity, header.policy, header.security_version, &header.key_id);
+    let cipher = cipher(
+        platform_secret,
+        identity,
+        header.policy,
+        header.security_version,
+        &header.key_id,
+    );
     cipher
-        .decrypt(Nonce::from_slice(&header_bytes[42..54]), Payload {
-            msg: ciphertext,
-            aad: &associated_data(header_bytes, aad),
-        })
+        .decrypt(
+            Nonce::from_slice(&header_bytes[42..54]),
+            Payload {
+                msg: ciphertext,
+                aad: &associated_data(header_bytes, aad),
+            },
+        )
         .map_err(|_| SealError::NotOpenable)
 }
 
@@ -171,16 +190,21 @@ struct SealHeader {
 
 fn parse_header(sealed: &[u8]) -> Result<SealHeader, SealError> {
     if sealed.len() < HEADER_LEN + TAG_LEN {
-        return Err(SealError::Malformed { reason: "shorter than header and tag" });
+        return Err(SealError::Malformed {
+            reason: "shorter than header and tag",
+        });
     }
     if sealed[0..4] != MAGIC {
-        return Err(SealError::Malformed { reason: "wrong magic" });
+        return Err(SealError::Malformed {
+            reason: "wrong magic",
+        });
     }
     if sealed[4] != FORMAT_VERSION {
         return Err(SealError::UnsupportedVersion { version: sealed[4] });
     }
-    let policy = SealPolicy::from_code(sealed[5])
-        .ok_or(SealError::Malformed { reason: "unknown policy" })?;
+    let policy = SealPolicy::from_code(sealed[5]).ok_or(SealError::Malformed {
+        reason: "unknown policy",
+    })?;
     Ok(SealHeader {
         policy,
         product_id: u16::from_le_bytes([sealed[6], sealed[7]]),
