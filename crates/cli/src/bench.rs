@@ -12,7 +12,8 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use bonded_ledger::{ChannelId, Payload, SignedTransaction};
 use bonded_model::{
-    Decimal, Declaration, DeclarationLine, HsCode, Item, ItemKind, NaiveDate, Unit,
+    AttestationTrust, Decimal, Declaration, DeclarationLine, HsCode, Item, ItemKind, NaiveDate,
+    Unit,
 };
 use bonded_node::Node;
 use bonded_ordering::{OrdererSettings, SubmitOutcome};
@@ -81,7 +82,13 @@ async fn setup(
     orderer: &SigningKey,
 ) -> Result<Vec<(ChannelId, SigningKey)>> {
     let record = network::customs_record("CUSTOMS-BENCH", "Benchmark customs office");
-    let genesis = network::genesis(signer, record, customs, std::slice::from_ref(orderer))?;
+    let genesis = network::genesis(
+        signer,
+        record,
+        customs,
+        std::slice::from_ref(orderer),
+        AttestationTrust::Production,
+    )?;
     expect_accepted(node.orderer.submit(vec![genesis]).await)?;
     let mut enterprises = Vec::new();
     let mut registrations = Vec::new();

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use bonded_ledger::{ChannelId, Payload, SignedTransaction};
 use bonded_model::{
-    Contract, Decimal, Declaration, DeclarationLine, HsCode, Item, ItemKind, Movement,
-    MovementKind, NaiveDate, Regime, Unit,
+    AttestationTrust, Contract, Decimal, Declaration, DeclarationLine, HsCode, Item, ItemKind,
+    Movement, MovementKind, NaiveDate, Regime, Unit,
 };
 use bonded_node::Node;
 use bonded_ordering::{OrdererSettings, SubmitOutcome};
@@ -210,7 +210,15 @@ async fn populate(layout: &Layout, node: &Node) -> Result<()> {
     let signer = Signer::new(CHAIN_ID, 1);
 
     let record = network::customs_record(CUSTOMS_ID, "Ho Chi Minh City Customs Department");
-    let genesis = network::genesis(&signer, record, &customs, &[orderer])?;
+    let genesis = network::genesis(
+        &signer,
+        record,
+        &customs,
+        &[orderer],
+        // TODO: the demo's simulated enclave (issue 4) needs the test trust with its simulated
+        // root; until the enclave process exists no demo enclave registers.
+        AttestationTrust::Production,
+    )?;
     std::fs::write(layout.data.join("genesis.tx"), genesis.as_bytes())
         .context("writing genesis.tx")?;
     submit_all(node, vec![genesis]).await?;

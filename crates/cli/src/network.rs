@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result};
 use bonded_ledger::{ChannelId, Genesis, Payload, SignedTransaction, TransactionBody};
-use bonded_model::{IntakeGroup, OrganizationId, OrganizationKind, OrganizationRecord, TaxCode};
+use bonded_model::{
+    AttestationTrust, IntakeGroup, OrganizationId, OrganizationKind, OrganizationRecord, TaxCode,
+};
 use ed25519_dalek::SigningKey;
 
 /// Signs payloads for one chain, numbering nonces from a counter.
@@ -81,8 +83,10 @@ pub fn genesis(
     customs: OrganizationRecord,
     customs_key: &SigningKey,
     orderer_keys: &[SigningKey],
+    attestation: AttestationTrust,
 ) -> Result<SignedTransaction> {
     let payload = Payload::Genesis(Genesis {
+        attestation,
         customs,
         customs_keys: vec![customs_key.verifying_key().to_bytes()],
         orderer_keys: orderer_keys

@@ -10,6 +10,7 @@
 //! the same batches.
 
 pub mod block;
+pub mod enclave;
 pub mod merkle;
 pub mod signing;
 pub mod state;

@@ -28,8 +28,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bonded_model::{
-    BalanceColumn, Declaration, ItemKind, ModelError, Movement, OrganizationId, OrganizationKind,
-    OrganizationRecord, Unit,
+    ApprovedCode, AttestationTrust, BalanceColumn, Declaration, EnclaveRegistration, ItemKind,
+    ModelError, Movement, OrganizationId, OrganizationKind, OrganizationRecord, Unit,
 };
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +68,10 @@ pub struct ChainInfo {
     pub chain_id: String,
     pub customs: OrganizationId,
     pub orderer_keys: Vec<PublicKeyBytes>,
+    /// The attestation roots enclave registrations are checked against, fixed at genesis.
+    pub attestation: AttestationTrust,
+    /// Enclave code customs governance has approved, in order of approval.
+    pub approved_code: Vec<ApprovedCode>,
 }
 
 /// Read access to the ledger state. The store implements it over its tables.
@@ -135,6 +139,8 @@ pub enum Rejection {
     },
     #[error("{0}")]
     Invalid(String),
+    #[error("enclave attestation refused: {0}")]
+    AttestationRefused(String),
 }
 
 impl Rejection {
@@ -160,6 +166,7 @@ impl Rejection {
             Rejection::UnitMismatch { .. } => "UnitMismatch",
             Rejection::ItemKindMismatch { .. } => "ItemKindMismatch",
             Rejection::Invalid(_) => "Invalid",
+            Rejection::AttestationRefused(_) => "AttestationRefused",
         }
     }
 }
@@ -212,6 +219,8 @@ pub struct BatchOutcome {
 struct Overlay<'a, V: StateView + ?Sized> {
     base: &'a V,
     changes: StateChanges,
+    /// The batch's time, set by the orderer: the time attestation is checked at.
+    time_ms: i64,
 }
 
 impl<V: StateView + ?Sized> Overlay<'_, V> {
@@ -263,6 +272,7 @@ pub fn apply_batch<V: StateView + ?Sized>(state: &V, sequence: u64, batch: &Batc
     let mut overlay = Overlay {
         base: state,
         changes: StateChanges::default(),
+        time_ms: batch.timestamp_ms,
     };
     let mut accepted: Vec<(ChannelId, Hash, Vec<u8>)> = Vec::new();
     let mut decisions = Vec::with_capacity(batch.transactions.len());
@@ -483,6 +493,8 @@ fn apply_genesis<V: StateView + ?Sized>(
         chain_id: transaction.body.chain_id.clone(),
         customs: genesis.customs.id.clone(),
         orderer_keys: genesis.orderer_keys.clone(),
+        attestation: genesis.attestation.clone(),
+        approved_code: Vec::new(),
     });
     for key in &genesis.customs_keys {
         changes.keys.insert(*key, genesis.customs.id.clone());
@@ -509,8 +521,17 @@ fn authorize<V: StateView + ?Sized>(
     };
     match &body.payload {
         Payload::Genesis(_) => Err(Rejection::GenesisRepeated),
-        Payload::RegisterOrganization { .. } => {
+        Payload::RegisterOrganization { .. } | Payload::ApproveEnclaveCode(_) => {
             if !signer.is_customs() {
+                return Err(not_authorized());
+            }
+            if !body.channel.is_system() {
+                return Err(not_owned());
+            }
+            Ok(())
+        }
+        Payload::RegisterEnclave(_) => {
+            if !crate::enclave::may_host(signer) {
                 return Err(not_authorized());
             }
             if !body.channel.is_system() {
@@ -528,7 +549,7 @@ fn authorize<V: StateView + ?Sized>(
         | Payload::Contract(_)
         | Payload::Movement(_)
         | Payload::NormCommitment(_) => {
-            if signer.is_customs() {
+            if !matches!(signer.kind, OrganizationKind::Enterprise { .. }) {
                 return Err(not_authorized());
             }
             if body.channel != ChannelId::enterprise(&signer.id) {
@@ -597,7 +618,31 @@ fn apply_payload<V: StateView + ?Sized>(
         }
         Payload::Movement(movement) => check_movement(overlay, channel, movement),
         Payload::NormCommitment(commitment) => Ok(commitment.validate()?),
+        Payload::ApproveEnclaveCode(code) => {
+            let mut chain = overlay.chain().ok_or(Rejection::GenesisRequired)?;
+            crate::enclave::approve(&mut chain, *code)?;
+            overlay.changes.chain = Some(chain);
+            Ok(())
+        }
+        Payload::RegisterEnclave(registration) => {
+            register_enclave(overlay, &transaction.signer, registration)
+        }
     }
+}
+
+fn register_enclave<V: StateView + ?Sized>(
+    overlay: &mut Overlay<'_, V>,
+    signer: &PublicKeyBytes,
+    registration: &EnclaveRegistration,
+) -> Result<(), Rejection> {
+    registration.validate()?;
+    let chain = overlay.chain().ok_or(Rejection::GenesisRequired)?;
+    let host = overlay
+        .organization_of_key(signer)
+        .and_then(|id| overlay.organization(&id))
+        .ok_or(Rejection::UnregisteredSigner)?;
+    let record = crate::enclave::attest(&chain, &host, registration, overlay.time_ms)?;
+    register_organization(overlay, &record, &[registration.verdict_key])
 }
 
 fn register_organization<V: StateView + ?Sized>(

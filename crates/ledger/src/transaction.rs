@@ -21,7 +21,8 @@
 use std::fmt;
 
 use bonded_model::{
-    Contract, Declaration, Item, Movement, NormCommitment, OrganizationId, OrganizationRecord,
+    ApprovedCode, AttestationTrust, Contract, Declaration, EnclaveRegistration, Item, Movement,
+    NormCommitment, OrganizationId, OrganizationRecord,
 };
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
@@ -73,6 +74,8 @@ pub struct Genesis {
     pub customs: OrganizationRecord,
     pub customs_keys: Vec<PublicKeyBytes>,
     pub orderer_keys: Vec<PublicKeyBytes>,
+    /// Which attestation roots enclave registrations are checked against, for good.
+    pub attestation: AttestationTrust,
 }
 
 /// What a transaction records. Encoded by position: append new kinds at the end.
@@ -89,6 +92,10 @@ pub enum Payload {
     Declaration(Declaration),
     Movement(Movement),
     NormCommitment(NormCommitment),
+    /// Customs governance approves enclave code (a measurement) for registration.
+    ApproveEnclaveCode(ApprovedCode),
+    /// An enclave host registers an enclave with its attestation quote.
+    RegisterEnclave(EnclaveRegistration),
 }
 
 impl Payload {
@@ -102,6 +109,8 @@ impl Payload {
             Payload::Declaration(_) => "declaration",
             Payload::Movement(_) => "movement",
             Payload::NormCommitment(_) => "norm_commitment",
+            Payload::ApproveEnclaveCode(_) => "approve_enclave_code",
+            Payload::RegisterEnclave(_) => "register_enclave",
         }
     }
 }

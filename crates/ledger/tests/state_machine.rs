@@ -14,8 +14,8 @@ use bonded_ledger::{
     StateChanges, StateView,
 };
 use bonded_model::{
-    Contract, Decimal, HsCode, Item, ItemKind, LossConvention, ModelError, MovementKind,
-    NormCommitment, Regime, Unit,
+    AttestationTrust, Contract, Decimal, HsCode, Item, ItemKind, LossConvention, ModelError,
+    MovementKind, NormCommitment, Regime, Unit,
 };
 use common::*;
 
@@ -203,11 +203,13 @@ fn genesis_rows(f: &Fixture) -> Vec<Row> {
         customs: customs_record(CUSTOMS),
         customs_keys: vec![public(&f.customs)],
         orderer_keys: Vec::new(),
+        attestation: AttestationTrust::Production,
     });
     let enterprise_genesis = Payload::Genesis(Genesis {
         customs: enterprise_record(ENTERPRISE_A, "0301234567"),
         customs_keys: vec![public(&f.customs)],
         orderer_keys: vec![public(&f.orderer)],
+        attestation: AttestationTrust::Production,
     });
     let other_chain_genesis =
         f.sign_for_chain("other-chain", &f.customs, system(), f.genesis_payload());
@@ -1400,6 +1402,7 @@ fn a_batch_of_only_rejections_makes_no_block() {
                 customs: customs_record(CUSTOMS),
                 customs_keys: vec![],
                 orderer_keys: vec![],
+                attestation: AttestationTrust::Production,
             })),
             b"junk".to_vec(),
         ],

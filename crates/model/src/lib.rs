@@ -5,11 +5,13 @@
 //! validates itself (`validate`) so that the ledger's state machine, the CSV importers and the
 //! reconciliation engine reject the same bad input with the same named reason.
 
+mod enclave;
 mod party;
 mod records;
 mod regime;
 mod unit;
 
+pub use enclave::{ApprovedCode, AttestationTrust, EnclaveRegistration};
 pub use party::{IntakeGroup, OrganizationId, OrganizationKind, OrganizationRecord, TaxCode};
 pub use records::{
     Contract, Declaration, DeclarationLine, HsCode, Item, ItemKind, LossConvention, Movement,

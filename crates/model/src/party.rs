@@ -89,6 +89,17 @@ pub enum OrganizationKind {
         authorized_economic_operator: bool,
         intake_group: IntakeGroup,
     },
+    /// A registered enclave: who hosts it, the identity its quote proved, and the key norms
+    /// are sealed to. Its registry key signs verdicts.
+    Enclave {
+        host: OrganizationId,
+        mr_enclave: [u8; 32],
+        mr_signer: [u8; 32],
+        product_id: u16,
+        security_version: u16,
+        debug: bool,
+        norms_key: [u8; 32],
+    },
 }
 
 /// An organization as recorded in the registry on the system channel.

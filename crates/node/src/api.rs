@@ -9,7 +9,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use bonded_ledger::{ChannelId, Hash, SignedTransaction};
-use bonded_model::OrganizationKind;
 use bonded_ordering::SubmitOutcome;
 use utoipa::OpenApi;
 
@@ -229,31 +228,7 @@ async fn organizations(
     State(node): State<Arc<Node>>,
 ) -> Result<Json<Vec<OrganizationView>>, ApiError> {
     let records = node.store.organizations().map_err(NodeError::from)?;
-    let views = records
-        .into_iter()
-        .map(|record| {
-            let mut view = OrganizationView {
-                id: record.id.to_string(),
-                name: record.name.clone(),
-                kind: "customs".into(),
-                tax_code: None,
-                authorized_economic_operator: false,
-                intake_group: None,
-            };
-            if let OrganizationKind::Enterprise {
-                tax_code,
-                authorized_economic_operator,
-                intake_group,
-            } = &record.kind
-            {
-                view.kind = "enterprise".into();
-                view.tax_code = Some(tax_code.0.clone());
-                view.authorized_economic_operator = *authorized_economic_operator;
-                view.intake_group = Some(intake_group.number());
-            }
-            view
-        })
-        .collect();
+    let views = records.iter().map(OrganizationView::from).collect();
     Ok(Json(views))
 }
 

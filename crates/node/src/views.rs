@@ -2,6 +2,7 @@
 //! standard base64.
 
 use bonded_ledger::{Block, BlockHeader, OrdererSignature, Receipt};
+use bonded_model::{OrganizationKind, OrganizationRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -154,11 +155,58 @@ pub struct ChannelHeadView {
 pub struct OrganizationView {
     pub id: String,
     pub name: String,
-    /// `customs` or `enterprise`.
+    /// `customs`, `enterprise` or `enclave`.
     pub kind: String,
     pub tax_code: Option<String>,
     pub authorized_economic_operator: bool,
     pub intake_group: Option<u8>,
+    /// For an enclave: the organization hosting it.
+    pub host: Option<String>,
+    /// For an enclave: its attested MRENCLAVE, in hex.
+    pub mr_enclave: Option<String>,
+    /// For an enclave: whether it runs in debug mode (every simulated enclave does).
+    pub debug: Option<bool>,
+}
+
+impl From<&OrganizationRecord> for OrganizationView {
+    fn from(record: &OrganizationRecord) -> Self {
+        let mut view = OrganizationView {
+            id: record.id.to_string(),
+            name: record.name.clone(),
+            kind: "customs".into(),
+            tax_code: None,
+            authorized_economic_operator: false,
+            intake_group: None,
+            host: None,
+            mr_enclave: None,
+            debug: None,
+        };
+        match &record.kind {
+            OrganizationKind::Customs => {}
+            OrganizationKind::Enterprise {
+                tax_code,
+                authorized_economic_operator,
+                intake_group,
+            } => {
+                view.kind = "enterprise".into();
+                view.tax_code = Some(tax_code.0.clone());
+                view.authorized_economic_operator = *authorized_economic_operator;
+                view.intake_group = Some(intake_group.number());
+            }
+            OrganizationKind::Enclave {
+                host,
+                mr_enclave,
+                debug,
+                ..
+            } => {
+                view.kind = "enclave".into();
+                view.host = Some(host.to_string());
+                view.mr_enclave = Some(hex::encode(mr_enclave));
+                view.debug = Some(*debug);
+            }
+        }
+        view
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

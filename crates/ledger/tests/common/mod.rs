@@ -18,8 +18,8 @@ use bonded_ledger::{
     SignedTransaction, StateView, TransactionBody,
 };
 use bonded_model::{
-    Contract, Decimal, Declaration, DeclarationLine, HsCode, IntakeGroup, Item, ItemKind,
-    LossConvention, Movement, MovementKind, NaiveDate, NormCommitment, OrganizationId,
+    AttestationTrust, Contract, Decimal, Declaration, DeclarationLine, HsCode, IntakeGroup, Item,
+    ItemKind, LossConvention, Movement, MovementKind, NaiveDate, NormCommitment, OrganizationId,
     OrganizationKind, OrganizationRecord, Regime, TaxCode, Unit,
 };
 use ed25519_dalek::{Signer, SigningKey};
@@ -39,6 +39,26 @@ pub const SHIRT: &str = "SP-AO";
 pub const LEATHER: &str = "NL-DA";
 pub const SOLE: &str = "NL-DE";
 pub const SHOE: &str = "SP-GIAY";
+
+/// The simulated SGX platform the fixture's chain trusts, seeded so every run is the same.
+pub fn enclave_platform() -> bonded_tee::SimulatedSgx {
+    bonded_tee::SimulatedSgx::from_secret(
+        [42; 32],
+        &enclave_program(1),
+        bonded_tee::SimulationSettings::default(),
+    )
+    .expect("simulated platform")
+}
+
+/// The enclave program of the fixture, at a security version.
+pub fn enclave_program(security_version: u16) -> bonded_tee::EnclaveProgram {
+    bonded_tee::EnclaveProgram::from_code(
+        b"bonded verifier enclave (test build)",
+        b"bonded enclave signer (test)",
+        1,
+        security_version,
+    )
+}
 
 pub fn key(seed: u8) -> SigningKey {
     SigningKey::from_bytes(&[seed; 32])
@@ -243,6 +263,9 @@ impl Fixture {
             customs: customs_record(CUSTOMS),
             customs_keys: vec![public(&self.customs)],
             orderer_keys: vec![public(&self.orderer)],
+            attestation: AttestationTrust::Test {
+                simulated_root: enclave_platform().attestation_root().der().to_vec(),
+            },
         })
     }
 
