@@ -1,0 +1,74 @@
+//! Runs the enclave program: the one process that sees an enterprise's norms in clear.
+//!
+//! # Design
+//!
+//! The `bonded-enclave` binary is the enclave program. A host (the node, a test, the overhead
+//! example) starts it as a child process and talks to it only through its standard input and
+//! output; it shares no memory with the host. Inside it:
+//!
+//! 1. [`keys`] generates an Ed25519 verdict key and an X25519 norms key (HPKE) on first start and
+//!    seals both to `DIR/keys.sealed` under the enclave identity, so a restart of the same program
+//!    on the same platform keeps them (and with them the ledger registration), and any other
+//!    program, or the same program on another platform, cannot open them.
+//! 2. [`service`] answers requests: an attestation [`protocol::Request::Identity`] whose quote's
+//!    report data binds both public keys and the chain id, and a [`protocol::Request::Verify`]
+//!    that opens a norm envelope, reconciles the bundle with those norms ([`verdict`]), removes
+//!    what would reveal a norm value ([`redact`]) and signs the report.
+//! 3. [`frame`] reads and writes the length-prefixed messages; [`host`] is the other end, used
+//!    by the tests and the overhead example.
+//!
+//! # Protocol
+//!
+//! Each message, in both directions, is a 4-byte big-endian length `n` followed by `n` bytes of
+//! UTF-8 JSON: one object, a serde externally tagged enum (`{"Variant": {fields}}`). `n` is at
+//! most [`frame::MESSAGE_BYTES_MAX`] (64 MiB). The host sends one request and reads exactly one
+//! response before the next; the enclave answers in order.
+//!
+//! Requests ([`protocol::Request`]):
+//!
+//! | request | fields | response |
+//! |---|---|---|
+//! | `Identity` | `chain_id`, `at_ms` (collateral issue time, Unix ms) | `Identity` |
+//! | `Verify` | `chain_id`, `enterprise`, `commitment` (hex), `sealed_norms` (base64 envelope), `bundle` (file name → base64 bytes; `norms.csv` refused), `from`, `to` (ISO dates or null) | `Verdict` |
+//! | `Shutdown` | none | `Goodbye`, then the process exits 0 |
+//!
+//! Responses ([`protocol::Response`]):
+//!
+//! - `Identity`: `quote` (base64 DCAP v3), `collateral` (base64 of the collateral JSON),
+//!   `verdict_key` (hex Ed25519), `norms_key` (hex X25519), `mr_enclave`, `mr_signer` (hex),
+//!   `product_id`, `security_version`, `debug`, `policy` (what a verifier must trust, in one
+//!   line) and `simulated_root` (base64 DER of the simulated attestation root, absent on
+//!   hardware). The quote's report data is
+//!   `ReportData::binding(&[verdict_key, norms_key], chain_id)`, as the ledger expects.
+//! - `Verdict`: `enterprise`, `commitment` (hex), `report` (the reconciliation JSON as text,
+//!   exactly the bytes hashed), `report_sha256` (hex) and `signature` (hex Ed25519 by the verdict
+//!   key over [`verdict::signed_message`]: `"bonded-verdict-v1" || chain_id || 0 || enterprise ||
+//!   0 || commitment (32 bytes) || report_sha256 (32 bytes)`).
+//! - `Error`: `code` ([`protocol::ErrorCode`]) and `message`. No error message holds a norm
+//!   value. After an error the enclave keeps serving, except after `FrameTooLarge`: the stream
+//!   can no longer be split into messages, so the enclave answers and exits with status 2.
+//!
+//! End of input at a message boundary is a clean stop (status 0); end of input inside a message
+//! is logged and stops the process with status 2.
+//!
+//! # Invariants
+//!
+//! - Norm values cross the boundary only as balances the report derives from them: never in a
+//!   log line, an error message or a finding's text or evidence.
+//! - The private keys exist in clear only in this process; on disk they are sealed.
+//! - Every response to a well-formed `Verify` is either a signed verdict or an `Error`.
+
+pub mod frame;
+pub mod host;
+pub mod keys;
+pub mod protocol;
+pub mod redact;
+pub mod service;
+pub mod verdict;
+
+/// The demo signer of the enclave program: MRSIGNER is the SHA-256 of these bytes. A real release
+/// is signed with the vendor's key (see the TODO in `bonded_tee::identity`).
+pub const DEMO_SIGNER_PUBLIC_KEY: &[u8] = b"bonded demo enclave signer v1";
+/// The product id and security version the demo signer gives the enclave program.
+pub const PRODUCT_ID: u16 = 1;
+pub const SECURITY_VERSION: u16 = 1;
