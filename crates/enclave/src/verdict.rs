@@ -6,10 +6,8 @@
 //! no norm value, because the host sees them.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use base64::Engine as _;
-use bonded_model::LossConvention;
 use bonded_norms::{Binding, NormRow, NormsError, Opening, SealedNorms};
 use bonded_reconcile::{BundleError, BundleInput, Policy};
 use ed25519_dalek::Signer as _;
@@ -197,29 +195,10 @@ fn open(keys: &EnclaveKeys, binding: Binding<'_>, sealed: &[u8]) -> Result<Openi
 pub fn norms_csv(rows: &[NormRow]) -> String {
     let mut text = String::from(NORMS_HEADER);
     for row in rows {
-        let _ = writeln!(
-            text,
-            "{},{},{},{},{},{},{}",
-            row.product_code,
-            row.material_code,
-            row.norm.normalize(),
-            row.loss_percent.normalize(),
-            convention_name(row.loss_convention),
-            row.valid_from,
-            row.valid_to
-                .map(|date| date.to_string())
-                .unwrap_or_default()
-        );
+        text.push_str(&row.joined(','));
+        text.push('\n');
     }
     text
-}
-
-fn convention_name(convention: LossConvention) -> &'static str {
-    match convention {
-        LossConvention::Included => "included",
-        LossConvention::PercentOfNorm => "percent_of_norm",
-        LossConvention::PercentOfGross => "percent_of_gross",
-    }
 }
 
 fn reconcile(

@@ -45,11 +45,13 @@ fn expect_error(response: Response) -> ErrorCode {
 #[test]
 fn the_verdict_is_signed_and_agrees_with_reconcile_in_the_clear() {
     let data = tempfile::tempdir().expect("data folder");
-    let mut enclave = spawn(data.path());
-    let identity = identity(&mut enclave);
-    let opening = opening();
-    let commitment = opening.commitment();
-    let sealed = seal_to(&identity.norms_key, &opening, &commitment);
+    let SealedSession {
+        mut enclave,
+        identity,
+        commitment,
+        sealed,
+        ..
+    } = sealed_session(data.path());
 
     let request = Request::Verify(verify_request(sealed, &commitment));
     let verdict = expect_verdict(enclave.request(&request).expect("verify"));
@@ -90,11 +92,13 @@ fn the_verdict_is_signed_and_agrees_with_reconcile_in_the_clear() {
 #[test]
 fn norm_values_appear_nowhere_in_the_enclave_output() {
     let data = tempfile::tempdir().expect("data folder");
-    let mut enclave = spawn(data.path());
-    let identity = identity(&mut enclave);
-    let opening = opening();
-    let commitment = opening.commitment();
-    let sealed = seal_to(&identity.norms_key, &opening, &commitment);
+    let SealedSession {
+        mut enclave,
+        opening,
+        commitment,
+        sealed,
+        ..
+    } = sealed_session(data.path());
     let request = Request::Verify(verify_request(sealed.clone(), &commitment));
     expect_verdict(enclave.request(&request).expect("verify"));
     let wrong = Request::Verify(verify_request(sealed, &[1; 32]));
@@ -121,11 +125,12 @@ fn norm_values_appear_nowhere_in_the_enclave_output() {
 #[test]
 fn refusals_leave_the_enclave_serving() {
     let data = tempfile::tempdir().expect("data folder");
-    let mut enclave = spawn(data.path());
-    let identity = identity(&mut enclave);
-    let opening = opening();
-    let commitment = opening.commitment();
-    let sealed = seal_to(&identity.norms_key, &opening, &commitment);
+    let SealedSession {
+        mut enclave,
+        commitment,
+        sealed,
+        ..
+    } = sealed_session(data.path());
 
     // The ledger's commitment is not the one the envelope was sealed for.
     let mut other = commitment;

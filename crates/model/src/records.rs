@@ -231,6 +231,17 @@ pub enum LossConvention {
     PercentOfGross,
 }
 
+impl LossConvention {
+    /// The name used in files and on the wire, as `from_str` reads it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LossConvention::Included => "included",
+            LossConvention::PercentOfNorm => "percent_of_norm",
+            LossConvention::PercentOfGross => "percent_of_gross",
+        }
+    }
+}
+
 impl FromStr for LossConvention {
     type Err = ModelError;
 

@@ -22,8 +22,6 @@
 //! envelope parses the text and renders it again: anything that is not exactly canonical is
 //! refused, so one norm set has exactly one commitment.
 
-use std::fmt::Write as _;
-
 use bonded_model::{LossConvention, NaiveDate};
 use hpke::aead::AesGcm128;
 use hpke::kdf::HkdfSha256;
@@ -85,6 +83,25 @@ pub struct NormRow {
 }
 
 impl NormRow {
+    /// The seven fields in file order (product, material, norm, loss, convention, valid from,
+    /// valid to), numbers normalized and an open end empty, joined by `separator`.
+    pub fn joined(&self, separator: char) -> String {
+        let valid_to = self
+            .valid_to
+            .map(|date| date.to_string())
+            .unwrap_or_default();
+        [
+            self.product_code.clone(),
+            self.material_code.clone(),
+            self.norm.normalize().to_string(),
+            self.loss_percent.normalize().to_string(),
+            self.loss_convention.as_str().to_string(),
+            self.valid_from.to_string(),
+            valid_to,
+        ]
+        .join(&separator.to_string())
+    }
+
     fn check(&self, row: usize) -> Result<(), NormsError> {
         let refuse = |reason: String| Err(NormsError::Row { row, reason });
         for (name, code) in [
@@ -153,29 +170,10 @@ impl NormSet {
     pub fn canonical_rows(&self) -> String {
         let mut text = String::new();
         for row in &self.rows {
-            let _ = writeln!(
-                text,
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                row.product_code,
-                row.material_code,
-                row.norm.normalize(),
-                row.loss_percent.normalize(),
-                convention_name(row.loss_convention),
-                row.valid_from,
-                row.valid_to
-                    .map(|date| date.to_string())
-                    .unwrap_or_default()
-            );
+            text.push_str(&row.joined('\t'));
+            text.push('\n');
         }
         text
-    }
-}
-
-fn convention_name(convention: LossConvention) -> &'static str {
-    match convention {
-        LossConvention::Included => "included",
-        LossConvention::PercentOfNorm => "percent_of_norm",
-        LossConvention::PercentOfGross => "percent_of_gross",
     }
 }
 

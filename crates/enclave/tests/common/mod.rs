@@ -148,3 +148,28 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
         .windows(needle.len())
         .any(|window| window == needle.as_bytes())
 }
+
+/// A running enclave with the fixture's norms sealed to its attested norms key.
+pub struct SealedSession {
+    pub enclave: EnclaveProcess,
+    pub identity: IdentityResponse,
+    pub opening: Opening,
+    pub commitment: [u8; 32],
+    /// The envelope, base64, as a `Verify` request carries it.
+    pub sealed: String,
+}
+
+pub fn sealed_session(data: &Path) -> SealedSession {
+    let mut enclave = spawn(data);
+    let identity = identity(&mut enclave);
+    let opening = opening();
+    let commitment = opening.commitment();
+    let sealed = seal_to(&identity.norms_key, &opening, &commitment);
+    SealedSession {
+        enclave,
+        identity,
+        opening,
+        commitment,
+        sealed,
+    }
+}

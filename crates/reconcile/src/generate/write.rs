@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use bonded_model::{ItemKind, LossConvention, MovementKind};
+use bonded_model::{ItemKind, MovementKind};
 use rust_decimal::Decimal;
 
 use super::plan::Plan;
@@ -71,14 +71,6 @@ fn declarations(plan: &Plan) -> Vec<u8> {
     out
 }
 
-fn convention_name(convention: LossConvention) -> &'static str {
-    match convention {
-        LossConvention::Included => "included",
-        LossConvention::PercentOfNorm => "percent_of_norm",
-        LossConvention::PercentOfGross => "percent_of_gross",
-    }
-}
-
 fn norms(plan: &Plan) -> Vec<u8> {
     let mut out =
         b"product_code,material_code,norm,loss_percent,loss_convention,valid_from,valid_to\n"
@@ -97,7 +89,7 @@ fn norms(plan: &Plan) -> Vec<u8> {
                     plan.items[row.material].code,
                     row.norm.normalize(),
                     row.loss_percent.normalize(),
-                    convention_name(row.convention),
+                    row.convention.as_str(),
                     version.valid_from,
                     valid_to
                 );
