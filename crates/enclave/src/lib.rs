@@ -12,8 +12,10 @@
 //!    program, or the same program on another platform, cannot open them.
 //! 2. [`service`] answers requests: an attestation [`protocol::Request::Identity`] whose quote's
 //!    report data binds both public keys and the chain id, and a [`protocol::Request::Verify`]
-//!    that opens a norm envelope, reconciles the bundle with those norms ([`verdict`]), removes
-//!    what would reveal a norm value ([`redact`]) and signs the report.
+//!    that checks the blocks of an enterprise's channel ([`bonded_ledger::channel`]), collects
+//!    their records ([`records`]), opens a norm envelope, reconciles the records with those norms
+//!    ([`verdict`]), removes what would reveal a norm value ([`redact`]) and signs the verdict as
+//!    a ledger transaction.
 //! 3. [`frame`] reads and writes the length-prefixed messages; [`host`] is the other end, used
 //!    by the tests and the overhead example.
 //!
@@ -29,7 +31,7 @@
 //! | request | fields | response |
 //! |---|---|---|
 //! | `Identity` | `chain_id`, `at_ms` (collateral issue time, Unix ms) | `Identity` |
-//! | `Verify` | `chain_id`, `enterprise`, `commitment` (hex), `sealed_norms` (base64 envelope), `bundle` (file name → base64 bytes; `norms.csv` refused), `from`, `to` (ISO dates or null) | `Verdict` |
+//! | `Verify` | `chain_id`, `enterprise`, `commitment` (hex), `sealed_norms` (base64 envelope), `orderer_keys` (hex), `blocks` (base64 postcard blocks of the channel, heights 0 to head), `from`, `to` (ISO dates or null), `nonce` | `Verdict` |
 //! | `Shutdown` | none | `Goodbye`, then the process exits 0 |
 //!
 //! Responses ([`protocol::Response`]):
@@ -40,10 +42,11 @@
 //!   line) and `simulated_root` (base64 DER of the simulated attestation root, absent on
 //!   hardware). The quote's report data is
 //!   `ReportData::binding(&[verdict_key, norms_key], chain_id)`, as the ledger expects.
-//! - `Verdict`: `enterprise`, `commitment` (hex), `report` (the reconciliation JSON as text,
-//!   exactly the bytes hashed), `report_sha256` (hex) and `signature` (hex Ed25519 by the verdict
-//!   key over [`verdict::signed_message`]: `"bonded-verdict-v1" || chain_id || 0 || enterprise ||
-//!   0 || commitment (32 bytes) || report_sha256 (32 bytes)`).
+//! - `Verdict`: `enterprise`, `commitment` (hex), `channel_height` and `channel_head` (hex: the
+//!   block the records were verified up to), `report` (the redacted reconciliation JSON as text,
+//!   exactly the bytes hashed), `report_sha256` (hex) and `transaction` (base64): a ledger
+//!   transaction in the enterprise's channel whose payload is a `verdict` naming the same
+//!   inputs, the report hash and the finding counts, signed with the verdict key.
 //! - `Error`: `code` ([`protocol::ErrorCode`]) and `message`. No error message holds a norm
 //!   value. After an error the enclave keeps serving, except after `FrameTooLarge`: the stream
 //!   can no longer be split into messages, so the enclave answers and exits with status 2.
@@ -57,11 +60,15 @@
 //!   log line, an error message or a finding's text or evidence.
 //! - The private keys exist in clear only in this process; on disk they are sealed.
 //! - Every response to a well-formed `Verify` is either a signed verdict or an `Error`.
+//! - A verdict is computed only on records from blocks that form the channel's hash chain from
+//!   height 0, with matching Merkle roots and orderer signatures, and only with the newest norm
+//!   commitment recorded among them.
 
 pub mod frame;
 pub mod host;
 pub mod keys;
 pub mod protocol;
+pub mod records;
 pub mod redact;
 pub mod service;
 pub mod verdict;

@@ -1,9 +1,7 @@
 //! The messages between host and enclave (see the crate documentation for the wire format).
 //!
 //! Binary fields travel as text: keys, measurements, hashes and signatures as lowercase hex,
-//! quotes, collateral, envelopes and bundle files as standard base64 with padding.
-
-use std::collections::BTreeMap;
+//! quotes, collateral, envelopes, blocks and transactions as standard base64 with padding.
 
 use bonded_reconcile::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -21,20 +19,26 @@ pub enum Request {
     Shutdown {},
 }
 
-/// The inputs of one verification.
+/// The inputs of one verification: the sealed norms and every block of the enterprise's channel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     pub chain_id: String,
     pub enterprise: String,
-    /// The norm commitment recorded on the ledger, hex.
+    /// The norm commitment the norms were sealed for, hex. It must be the newest commitment
+    /// recorded in the channel.
     pub commitment: String,
     /// The HPKE envelope of the norms, base64.
     pub sealed_norms: String,
-    /// Bundle files by name (`items.csv`, `declarations.csv`, ...), base64. Never `norms.csv`.
-    pub bundle: BTreeMap<String, String>,
+    /// The orderer keys of the chain's genesis, hex; every block must carry a signature by one.
+    pub orderer_keys: Vec<String>,
+    /// Every block of the channel from height 0 to its head, each the base64 of its postcard
+    /// encoding.
+    pub blocks: Vec<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// The nonce of the verdict transaction, chosen by the host.
+    pub nonce: u64,
 }
 
 /// What the enclave answers.
@@ -70,10 +74,15 @@ pub struct IdentityResponse {
 pub struct Verdict {
     pub enterprise: String,
     pub commitment: String,
+    /// The channel block the records were verified up to, and its hash (hex).
+    pub channel_height: u64,
+    pub channel_head: String,
     /// The redacted reconciliation report, JSON text; `report_sha256` is over its UTF-8 bytes.
     pub report: String,
     pub report_sha256: String,
-    pub signature: String,
+    /// The verdict transaction (base64 envelope), signed with the enclave's verdict key, ready
+    /// to be submitted to the ledger.
+    pub transaction: String,
 }
 
 /// Why a request was refused. Each code is one thing the host can act on.
@@ -95,7 +104,12 @@ pub enum ErrorCode {
     CommitmentMismatch,
     /// The opened norms are not a canonical, valid norm set.
     NormsInvalid,
-    /// The bundle is refused (missing or malformed file, or a `norms.csv` from the host).
+    /// The blocks do not verify: not one hash chain of this chain and channel, a Merkle root
+    /// that does not match the envelopes (a record dropped or altered), or no orderer signature.
+    RecordsUnverified,
+    /// The commitment is not the newest norm commitment recorded in the verified channel.
+    CommitmentNotCurrent,
+    /// The channel's records do not form a bundle the engine accepts.
     BadBundle,
     /// The norms name items the bundle does not have, or otherwise do not fit it.
     NormsDoNotFitBundle,

@@ -113,7 +113,7 @@ impl<'a> Enclave<'a> {
             "enclave.verify",
             enterprise = request.enterprise.as_str(),
             commitment = request.commitment.as_str(),
-            files = request.bundle.len()
+            blocks = request.blocks.len()
         )
         .entered();
         match verdict::verify(&self.keys, request) {

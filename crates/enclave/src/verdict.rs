@@ -1,24 +1,29 @@
-//! One verification: open the norms, reconcile, redact, sign.
+//! One verification: check the blocks, open the norms, reconcile, redact, sign.
 //!
-//! The norms never exist outside this module's stack frames: the opening becomes a `norms.csv`
-//! in memory, the engine reads it with the host's files, and both are dropped when the verdict
-//! is returned. Errors name what failed without quoting the norms: [`VerifyError`] messages hold
-//! no norm value, because the host sees them.
-
-use std::collections::BTreeMap;
+//! The records come from the blocks the host hands over, which [`bonded_ledger::channel`]
+//! checks as one signed hash chain; the norms come only from the envelope. The norms never exist
+//! outside this module's stack frames: the opening becomes a `norms.csv` in memory, the engine
+//! reads it with the channel's files, and both are dropped when the verdict is returned. Errors
+//! name what failed without quoting the norms: [`VerifyError`] messages hold no norm value,
+//! because the host sees them.
+//!
+//! The verdict is a ledger transaction signed with the verdict key, so the ledger checks it like
+//! any other record: the signer must be a registered enclave, and the channel block it names must
+//! still be the channel's newest when it is ordered.
 
 use base64::Engine as _;
+use bonded_ledger::channel::{self, ChannelAnchor, ChannelError, VerifiedChannel};
+use bonded_ledger::{ChannelId, Payload, PublicKeyBytes, SignedTransaction, TransactionBody};
+use bonded_model::{OrganizationId, VerdictRecord};
 use bonded_norms::{Binding, NormRow, NormsError, Opening, SealedNorms};
-use bonded_reconcile::{BundleError, BundleInput, Policy};
-use ed25519_dalek::Signer as _;
+use bonded_reconcile::{BundleError, LedgerFiles, Policy, Report};
 use sha2::{Digest, Sha256};
 
 use crate::keys::EnclaveKeys;
 use crate::protocol::{ErrorCode, Verdict, VerifyRequest};
+use crate::records::ChannelRecords;
 use crate::redact;
 
-/// Domain prefix of the message a verdict signature covers.
-pub const VERDICT_DOMAIN: &[u8] = b"bonded-verdict-v1";
 /// The header of the `norms.csv` built from an opening, as `bonded reconcile` reads it.
 const NORMS_HEADER: &str =
     "product_code,material_code,norm,loss_percent,loss_convention,valid_from,valid_to\n";
@@ -42,14 +47,20 @@ pub enum VerifyError {
     CommitmentMismatch,
     #[error("the opened norms are not a valid canonical norm set")]
     NormsInvalid,
-    #[error("the bundle must not carry {NORMS_FILE}: the norms come only from the envelope")]
-    NormsFromHost,
-    #[error("{name} is not a bundle file")]
-    UnknownFile { name: String },
-    #[error("bundle: {0}")]
+    #[error("the channel's records do not verify: {0}")]
+    Records(ChannelError),
+    #[error("the commitment is not the newest norm commitment of the channel (newest: {newest})")]
+    CommitmentNotCurrent { newest: String },
+    #[error("the channel's records: {0}")]
     Bundle(BundleError),
-    #[error("the norms do not fit the bundle (norms.csv line {line}); details withheld")]
+    #[error(
+        "the norms do not fit the channel's records (norms.csv line {line}); details withheld"
+    )]
     NormsDoNotFit { line: u64 },
+    #[error("the enterprise id is not valid: {0}")]
+    Enterprise(String),
+    #[error("signing the verdict failed: {0}")]
+    Sign(String),
     #[error("rendering the report failed: {0}")]
     Render(String),
 }
@@ -58,54 +69,44 @@ impl VerifyError {
     pub fn code(&self) -> ErrorCode {
         match self {
             VerifyError::Encoding { .. } | VerifyError::ZeroByte { .. } => ErrorCode::BadEncoding,
+            VerifyError::Enterprise(_) => ErrorCode::BadEncoding,
             VerifyError::EnvelopeMalformed => ErrorCode::EnvelopeMalformed,
             VerifyError::EnvelopeUnauthentic => ErrorCode::EnvelopeUnauthentic,
             VerifyError::CommitmentMismatch => ErrorCode::CommitmentMismatch,
             VerifyError::NormsInvalid => ErrorCode::NormsInvalid,
-            VerifyError::NormsFromHost | VerifyError::UnknownFile { .. } => ErrorCode::BadBundle,
+            VerifyError::Records(_) => ErrorCode::RecordsUnverified,
+            VerifyError::CommitmentNotCurrent { .. } => ErrorCode::CommitmentNotCurrent,
             VerifyError::Bundle(_) => ErrorCode::BadBundle,
             VerifyError::NormsDoNotFit { .. } => ErrorCode::NormsDoNotFitBundle,
-            VerifyError::Render(_) => ErrorCode::Internal,
+            VerifyError::Sign(_) | VerifyError::Render(_) => ErrorCode::Internal,
         }
     }
 }
 
-/// The bytes a verdict signature covers: the domain, the chain id, a zero byte, the enterprise
-/// id, a zero byte, the 32-byte commitment and the 32-byte SHA-256 of the report.
-pub fn signed_message(
-    chain_id: &str,
-    enterprise: &str,
-    commitment: &[u8; 32],
-    report_sha256: &[u8; 32],
-) -> Vec<u8> {
-    let mut message = VERDICT_DOMAIN.to_vec();
-    message.extend_from_slice(chain_id.as_bytes());
-    message.push(0);
-    message.extend_from_slice(enterprise.as_bytes());
-    message.push(0);
-    message.extend_from_slice(commitment);
-    message.extend_from_slice(report_sha256);
-    message
-}
-
 /// Runs one verification with the enclave's keys.
 pub fn verify(keys: &EnclaveKeys, request: &VerifyRequest) -> Result<Verdict, VerifyError> {
-    // Check the ids and decode the binary fields.
-    let commitment = decode_commitment(&request.commitment)?;
     reject_zero_byte("chain_id", &request.chain_id)?;
     reject_zero_byte("enterprise", &request.enterprise)?;
+    let enterprise = OrganizationId(request.enterprise.clone());
+    enterprise
+        .validate()
+        .map_err(|error| VerifyError::Enterprise(error.to_string()))?;
+    let commitment = decode_commitment(&request.commitment)?;
     let sealed = decode_base64("sealed_norms", &request.sealed_norms)?;
-    let files = decode_bundle(&request.bundle)?;
 
-    // Open the norms and reconcile with them.
+    // The records: only from blocks that verify, and the commitment must be their newest.
+    let verified = verify_blocks(request, &enterprise)?;
+    let records = ChannelRecords::collect(&verified.transactions);
+    check_commitment_current(&records, &commitment)?;
+
+    // The norms: only from the envelope.
     let binding = Binding {
         chain_id: &request.chain_id,
         enterprise: &request.enterprise,
         commitment: &commitment,
     };
     let opening = open(keys, binding, &sealed)?;
-    let norms_csv = norms_csv(opening.set.rows());
-    let mut report = reconcile(&files, &norms_csv, request)?;
+    let mut report = reconcile(&records.records.files(), opening.set.rows(), request)?;
     let redactions = redact::redact(&mut report, opening.set.rows());
     tracing::debug!(
         evidence_lines = redactions.evidence_lines,
@@ -113,26 +114,110 @@ pub fn verify(keys: &EnclaveKeys, request: &VerifyRequest) -> Result<Verdict, Ve
         messages = redactions.messages,
         "report redacted"
     );
+    drop(opening);
+    sign(keys, request, &verified, commitment, &report)
+}
 
-    // Render, hash and sign.
-    let report = bonded_reconcile::render::json(&report)
+/// Renders and hashes the report, and signs the verdict transaction that names it.
+fn sign(
+    keys: &EnclaveKeys,
+    request: &VerifyRequest,
+    verified: &VerifiedChannel,
+    commitment: [u8; 32],
+    report: &Report,
+) -> Result<Verdict, VerifyError> {
+    let rendered = bonded_reconcile::render::json(report)
         .map_err(|error| VerifyError::Render(error.to_string()))?;
-    let report =
-        String::from_utf8(report).map_err(|error| VerifyError::Render(error.to_string()))?;
-    let report_sha256: [u8; 32] = Sha256::digest(report.as_bytes()).into();
-    let message = signed_message(
-        &request.chain_id,
-        &request.enterprise,
-        &commitment,
-        &report_sha256,
-    );
+    let rendered =
+        String::from_utf8(rendered).map_err(|error| VerifyError::Render(error.to_string()))?;
+    let report_sha256: [u8; 32] = Sha256::digest(rendered.as_bytes()).into();
+    let record = VerdictRecord {
+        enterprise: OrganizationId(request.enterprise.clone()),
+        channel_height: verified.height,
+        channel_head: verified.head.0,
+        commitment,
+        from: request.from,
+        to: request.to,
+        report_sha256,
+        critical: count(report.summary.critical),
+        warning: count(report.summary.warning),
+        info: count(report.summary.info),
+        not_evaluable: count(report.summary.not_evaluable),
+    };
+    let body = TransactionBody {
+        chain_id: request.chain_id.clone(),
+        channel: ChannelId::enterprise(&record.enterprise),
+        nonce: request.nonce,
+        payload: Payload::Verdict(record),
+    };
+    let transaction = SignedTransaction::sign(&body, &keys.verdict)
+        .map_err(|error| VerifyError::Sign(error.to_string()))?;
+    let base64 = base64::engine::general_purpose::STANDARD;
     Ok(Verdict {
         enterprise: request.enterprise.clone(),
         commitment: hex::encode(commitment),
-        report,
+        channel_height: verified.height,
+        channel_head: verified.head.to_hex(),
+        report: rendered,
         report_sha256: hex::encode(report_sha256),
-        signature: hex::encode(keys.verdict.sign(&message).to_bytes()),
+        transaction: base64.encode(transaction.as_bytes()),
     })
+}
+
+fn count(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+/// Decodes the blocks and checks them as the enterprise's whole channel.
+fn verify_blocks(
+    request: &VerifyRequest,
+    enterprise: &OrganizationId,
+) -> Result<VerifiedChannel, VerifyError> {
+    let orderer_keys = request
+        .orderer_keys
+        .iter()
+        .map(|key| decode_key("orderer_keys", key))
+        .collect::<Result<Vec<_>, _>>()?;
+    let blocks = request
+        .blocks
+        .iter()
+        .enumerate()
+        .map(|(position, text)| {
+            let bytes = decode_base64("blocks", text)?;
+            channel::decode_block(&bytes, position).map_err(VerifyError::Records)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let channel = ChannelId::enterprise(enterprise);
+    let anchor = ChannelAnchor {
+        chain_id: &request.chain_id,
+        channel: &channel,
+        orderer_keys: &orderer_keys,
+    };
+    channel::verify_channel(anchor, &blocks).map_err(VerifyError::Records)
+}
+
+fn check_commitment_current(
+    records: &ChannelRecords,
+    commitment: &[u8; 32],
+) -> Result<(), VerifyError> {
+    match records.current_commitment() {
+        Some(current) if &current.commitment == commitment => Ok(()),
+        Some(current) => Err(VerifyError::CommitmentNotCurrent {
+            newest: hex::encode(current.commitment),
+        }),
+        None => Err(VerifyError::CommitmentNotCurrent {
+            newest: "none recorded".into(),
+        }),
+    }
+}
+
+fn decode_key(field: &str, text: &str) -> Result<PublicKeyBytes, VerifyError> {
+    let mut key = [0u8; 32];
+    hex::decode_to_slice(text, &mut key).map_err(|_| VerifyError::Encoding {
+        field: field.to_string(),
+        encoding: "hex of 32 bytes",
+    })?;
+    Ok(key)
 }
 
 fn decode_commitment(text: &str) -> Result<[u8; 32], VerifyError> {
@@ -158,20 +243,6 @@ fn decode_base64(field: &str, text: &str) -> Result<Vec<u8>, VerifyError> {
             field: field.to_string(),
             encoding: "base64",
         })
-}
-
-fn decode_bundle(bundle: &BTreeMap<String, String>) -> Result<Vec<(String, Vec<u8>)>, VerifyError> {
-    let mut files = Vec::with_capacity(bundle.len());
-    for (name, text) in bundle {
-        if name == NORMS_FILE {
-            return Err(VerifyError::NormsFromHost);
-        }
-        if !bonded_reconcile::BUNDLE_FILES.contains(&name.as_str()) {
-            return Err(VerifyError::UnknownFile { name: name.clone() });
-        }
-        files.push((name.clone(), decode_base64(name, text)?));
-    }
-    Ok(files)
 }
 
 fn open(keys: &EnclaveKeys, binding: Binding<'_>, sealed: &[u8]) -> Result<Opening, VerifyError> {
@@ -202,14 +273,12 @@ pub fn norms_csv(rows: &[NormRow]) -> String {
 }
 
 fn reconcile(
-    files: &[(String, Vec<u8>)],
-    norms_csv: &str,
+    files: &LedgerFiles,
+    rows: &[NormRow],
     request: &VerifyRequest,
-) -> Result<bonded_reconcile::Report, VerifyError> {
-    let mut input = BundleInput::default();
-    for (name, bytes) in files {
-        input.set(name, bytes);
-    }
+) -> Result<Report, VerifyError> {
+    let norms_csv = norms_csv(rows);
+    let mut input = files.input();
     input.norms = Some(norms_csv.as_bytes());
     bonded_reconcile::reconcile(&input, &Policy::default(), request.from, request.to)
         .map_err(bundle_error)

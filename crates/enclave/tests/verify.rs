@@ -1,21 +1,29 @@
-//! Verification through the real enclave process: the signed verdict, its agreement with a
-//! reconciliation run in the clear, the norms never leaving the process, and refusals that leave
-//! the enclave serving.
+//! Verification through the real enclave process: the verdict transaction, its agreement with a
+//! reconciliation run in the clear, the norms never leaving the process, refusals that leave the
+//! enclave serving, and the ledger's checks on the verdicts it is handed.
 
 mod common;
 
+use base64::Engine as _;
 use bonded_enclave::protocol::{ErrorCode, Request, Response, Verdict};
-use bonded_enclave::verdict::signed_message;
-use bonded_reconcile::{reconcile, render, BundleInput, Policy};
+use bonded_ledger::channel::encode_block;
+use bonded_ledger::state::{Decision, Rejection};
+use bonded_ledger::{Payload, SignedTransaction};
+use bonded_model::{Declaration, VerdictRecord};
+use bonded_reconcile::{reconcile, render, LedgerRecords, Policy};
 use common::*;
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
 
 fn direct_report() -> serde_json::Value {
-    let mut input = BundleInput::default();
-    input.set("items.csv", ITEMS.as_bytes());
-    input.set("declarations.csv", DECLARATIONS.as_bytes());
-    input.set("norms.csv", NORMS_CSV.as_bytes());
+    let records = LedgerRecords {
+        items: items(),
+        declarations: declarations(),
+        movements: Vec::new(),
+    };
+    let files = records.files();
+    let mut input = files.input();
+    input.norms = Some(NORMS_CSV.as_bytes());
     let report = reconcile(&input, &Policy::default(), None, None).expect("direct reconcile");
     serde_json::from_slice(&render::json(&report).expect("json")).expect("report JSON")
 }
@@ -42,37 +50,56 @@ fn expect_error(response: Response) -> ErrorCode {
     }
 }
 
+fn transaction(verdict: &Verdict) -> SignedTransaction {
+    SignedTransaction::from_bytes(decode64(&verdict.transaction)).expect("verdict envelope")
+}
+
+fn verdict_record(transaction: &SignedTransaction) -> VerdictRecord {
+    match transaction.decode().expect("decodes").body.payload {
+        Payload::Verdict(record) => record,
+        other => panic!("expected a verdict payload, got {other:?}"),
+    }
+}
+
+fn rejection(decision: &Decision) -> &Rejection {
+    match decision {
+        Decision::Rejected(rejection) => rejection,
+        Decision::Accepted(_) => panic!("the ledger accepted it"),
+    }
+}
+
+fn run(session: &mut SealedSession) -> Verdict {
+    let request = verify_request(&session.chain, session.sealed.clone(), &session.commitment);
+    expect_verdict(
+        session
+            .enclave
+            .request(&Request::Verify(request))
+            .expect("verify"),
+    )
+}
+
 #[test]
-fn the_verdict_is_signed_and_agrees_with_reconcile_in_the_clear() {
+fn the_verdict_is_a_ledger_transaction_that_agrees_with_reconcile_in_the_clear() {
     let data = tempfile::tempdir().expect("data folder");
-    let SealedSession {
-        mut enclave,
-        identity,
-        commitment,
-        sealed,
-        ..
-    } = sealed_session(data.path());
+    let mut session = sealed_session(data.path());
+    let verdict = run(&mut session);
+    shutdown(&mut session.enclave);
 
-    let request = Request::Verify(verify_request(sealed, &commitment));
-    let verdict = expect_verdict(enclave.request(&request).expect("verify"));
-    shutdown(&mut enclave);
-
-    // The signature covers the report's hash under the attested verdict key.
+    // The transaction is signed with the attested verdict key and names what the enclave read.
+    let transaction = transaction(&verdict);
+    assert_eq!(
+        hex::encode(transaction.signer()),
+        session.identity.verdict_key
+    );
+    let record = verdict_record(&transaction);
     let report_sha256: [u8; 32] = Sha256::digest(verdict.report.as_bytes()).into();
+    assert_eq!(record.report_sha256, report_sha256);
     assert_eq!(verdict.report_sha256, hex::encode(report_sha256));
-    assert_eq!(verdict.commitment, hex::encode(commitment));
-    let mut key = [0u8; 32];
-    hex::decode_to_slice(&identity.verdict_key, &mut key).expect("key hex");
-    let key = VerifyingKey::from_bytes(&key).expect("verdict key");
-    let mut signature = [0u8; 64];
-    hex::decode_to_slice(&verdict.signature, &mut signature).expect("signature hex");
-    let message = signed_message(CHAIN_ID, ENTERPRISE, &commitment, &report_sha256);
-    key.verify(&message, &Signature::from_bytes(&signature))
-        .expect("the verdict signature verifies");
-    let other = signed_message(CHAIN_ID, "0399999999", &commitment, &report_sha256);
-    assert!(key
-        .verify(&other, &Signature::from_bytes(&signature))
-        .is_err());
+    assert_eq!(record.commitment, session.commitment);
+    let blocks = session.chain.ledger.blocks(&channel());
+    let head = blocks.last().expect("the channel has blocks");
+    assert_eq!(record.channel_height, head.header.height);
+    assert_eq!(record.channel_head, head.hash().0);
 
     // Same balances as in the clear; the clear report quotes the loss that the verdict hides.
     let report: serde_json::Value = serde_json::from_str(&verdict.report).expect("report JSON");
@@ -80,6 +107,8 @@ fn the_verdict_is_signed_and_agrees_with_reconcile_in_the_clear() {
     assert_eq!(report["materials"], direct["materials"]);
     assert_eq!(report["products"], direct["products"]);
     assert_eq!(report["summary"], direct["summary"]);
+    let critical = direct["summary"]["critical"].as_u64().expect("count");
+    assert_eq!(u64::from(record.critical), critical);
     assert!(
         direct.to_string().contains("12.345678"),
         "the fixture triggers NRM-LOSS-CAP"
@@ -87,27 +116,34 @@ fn the_verdict_is_signed_and_agrees_with_reconcile_in_the_clear() {
     for value in SECRET_VALUES {
         assert!(!verdict.report.contains(value), "the report states {value}");
     }
+
+    // The ledger takes it once: from the registered enclave, on the current channel head.
+    let decisions = session.chain.order(std::slice::from_ref(&transaction));
+    assert!(
+        matches!(decisions[0], Decision::Accepted(_)),
+        "{decisions:?}"
+    );
+    let decisions = session.chain.order(&[transaction]);
+    assert!(matches!(rejection(&decisions[0]), Rejection::Replayed(_)));
 }
 
 #[test]
 fn norm_values_appear_nowhere_in_the_enclave_output() {
     let data = tempfile::tempdir().expect("data folder");
-    let SealedSession {
-        mut enclave,
-        opening,
-        commitment,
-        sealed,
-        ..
-    } = sealed_session(data.path());
-    let request = Request::Verify(verify_request(sealed.clone(), &commitment));
-    expect_verdict(enclave.request(&request).expect("verify"));
-    let wrong = Request::Verify(verify_request(sealed, &[1; 32]));
-    expect_error(enclave.request(&wrong).expect("refusal"));
-    shutdown(&mut enclave);
+    let mut session = sealed_session(data.path());
+    run(&mut session);
+    let wrong = verify_request(&session.chain, session.sealed.clone(), &[1; 32]);
+    expect_error(
+        session
+            .enclave
+            .request(&Request::Verify(wrong))
+            .expect("refusal"),
+    );
+    shutdown(&mut session.enclave);
 
-    let (stdout, stderr) = (enclave.transcript(), enclave.log());
+    let (stdout, stderr) = (session.enclave.transcript(), session.enclave.log());
     assert!(!stderr.is_empty(), "the enclave logs");
-    let effective = bonded_enclave::redact::secret_tokens(opening.set.rows());
+    let effective = bonded_enclave::redact::secret_tokens(session.opening.set.rows());
     for value in SECRET_VALUES
         .iter()
         .copied()
@@ -123,46 +159,187 @@ fn norm_values_appear_nowhere_in_the_enclave_output() {
 }
 
 #[test]
-fn refusals_leave_the_enclave_serving() {
+fn envelope_refusals_leave_the_enclave_serving() {
     let data = tempfile::tempdir().expect("data folder");
-    let SealedSession {
-        mut enclave,
-        commitment,
-        sealed,
-        ..
-    } = sealed_session(data.path());
+    let mut session = sealed_session(data.path());
+    let (chain, sealed, commitment) = (&session.chain, &session.sealed, session.commitment);
 
-    // The ledger's commitment is not the one the envelope was sealed for.
+    // The request names a commitment that is not the channel's.
     let mut other = commitment;
     other[0] ^= 1;
-    let mismatch = Request::Verify(verify_request(sealed.clone(), &other));
-    let code = expect_error(enclave.request(&mismatch).expect("mismatch"));
+    let request = Request::Verify(verify_request(chain, sealed.clone(), &other));
+    let code = expect_error(
+        session
+            .enclave
+            .request(&request)
+            .expect("unknown commitment"),
+    );
+    assert_eq!(code, ErrorCode::CommitmentNotCurrent);
+
+    // An envelope sealed for another commitment than the one on the ledger.
+    let mut resalted = opening();
+    resalted.salt = bonded_norms::Salt([43; 32]);
+    let elsewhere = seal_to(
+        &session.identity.norms_key,
+        &resalted,
+        &resalted.commitment(),
+    );
+    let request = Request::Verify(verify_request(chain, elsewhere, &commitment));
+    let code = expect_error(session.enclave.request(&request).expect("mismatch"));
     assert_eq!(code, ErrorCode::EnvelopeUnauthentic);
 
     // One ciphertext bit flipped by the host.
-    let mut bytes = decode64(&sealed);
+    let mut bytes = decode64(sealed);
     let last = bytes.len() - 1;
     bytes[last] ^= 0x80;
-    let tampered = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes);
-    let request = Request::Verify(verify_request(tampered, &commitment));
-    let code = expect_error(enclave.request(&request).expect("tampered"));
+    let tampered = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let request = Request::Verify(verify_request(chain, tampered, &commitment));
+    let code = expect_error(session.enclave.request(&request).expect("tampered"));
     assert_eq!(code, ErrorCode::EnvelopeUnauthentic);
 
-    // A truncated envelope, and norms supplied by the host.
-    let request = Request::Verify(verify_request("AQID".into(), &commitment));
-    let code = expect_error(enclave.request(&request).expect("short"));
+    // A truncated envelope.
+    let request = Request::Verify(verify_request(chain, "AQID".into(), &commitment));
+    let code = expect_error(session.enclave.request(&request).expect("short"));
     assert_eq!(code, ErrorCode::EnvelopeMalformed);
-    let mut with_norms = verify_request(sealed.clone(), &commitment);
-    with_norms.bundle.insert("norms.csv".into(), "".into());
-    let code = expect_error(
-        enclave
-            .request(&Request::Verify(with_norms))
-            .expect("norms"),
-    );
-    assert_eq!(code, ErrorCode::BadBundle);
 
     // Still serving: the honest request gets its verdict.
-    let request = Request::Verify(verify_request(sealed, &commitment));
-    expect_verdict(enclave.request(&request).expect("verify after refusals"));
-    shutdown(&mut enclave);
+    run(&mut session);
+    shutdown(&mut session.enclave);
+}
+
+/// A request whose blocks went through `edit` on their way to the enclave.
+fn with_blocks(
+    session: &SealedSession,
+    edit: impl FnOnce(&mut Vec<bonded_ledger::Block>),
+) -> Request {
+    let mut blocks = session.chain.ledger.blocks(&channel()).to_vec();
+    edit(&mut blocks);
+    let mut request = verify_request(&session.chain, session.sealed.clone(), &session.commitment);
+    let base64 = base64::engine::general_purpose::STANDARD;
+    request.blocks = blocks
+        .iter()
+        .map(|block| base64.encode(encode_block(block)))
+        .collect();
+    Request::Verify(request)
+}
+
+/// The position of the block holding the declarations, which the fixture orders as one batch.
+fn declaration_block(session: &SealedSession) -> usize {
+    let blocks = session.chain.ledger.blocks(&channel());
+    let holds_declaration = |block: &bonded_ledger::Block| {
+        block.transactions.iter().any(|bytes| {
+            let envelope = SignedTransaction::from_bytes(bytes.clone()).expect("envelope");
+            matches!(
+                envelope.decode().expect("decodes").body.payload,
+                Payload::Declaration(_)
+            )
+        })
+    };
+    blocks
+        .iter()
+        .position(holds_declaration)
+        .expect("a declaration block")
+}
+
+#[test]
+fn a_host_that_withholds_or_alters_records_is_caught() {
+    let data = tempfile::tempdir().expect("data folder");
+    let mut session = sealed_session(data.path());
+    let at = declaration_block(&session);
+    let cases = [
+        // One declaration envelope dropped from its block: the Merkle root no longer holds.
+        with_blocks(&session, |blocks| {
+            blocks[at].transactions.remove(0);
+            blocks[at].header.transaction_count -= 1;
+        }),
+        // The whole declaration block left out: the heights skip.
+        with_blocks(&session, |blocks| {
+            blocks.remove(at);
+        }),
+        // The newest blocks left out would hide later records; the head is anchored by the
+        // ledger's currency check instead (see the ledger attacks test). Here: a re-signed block
+        // by a key that is not the orderer's.
+        with_blocks(&session, |blocks| {
+            let forger = SigningKey::from_bytes(&[9; 32]);
+            blocks[at].transactions.pop();
+            blocks[at].header.transaction_count -= 1;
+            let leaves = blocks[at].transaction_hashes();
+            blocks[at].header.merkle_root =
+                bonded_ledger::merkle::MerkleTree::from_leaf_hashes(leaves).root();
+            let hash = blocks[at].hash();
+            blocks[at].signatures = vec![bonded_ledger::OrdererSignature::sign(&hash, &forger)];
+        }),
+        // A block from another channel's chain in the middle.
+        with_blocks(&session, |blocks| {
+            blocks.swap(0, at);
+        }),
+    ];
+    for request in cases {
+        let code = expect_error(session.enclave.request(&request).expect("answers"));
+        assert_eq!(code, ErrorCode::RecordsUnverified);
+    }
+    run(&mut session);
+    shutdown(&mut session.enclave);
+}
+
+#[test]
+fn a_commitment_that_is_not_the_newest_is_refused() {
+    let data = tempfile::tempdir().expect("data folder");
+    let mut session = sealed_session(data.path());
+    let newer = [7; 32];
+    session
+        .chain
+        .enterprise_records(vec![commitment_record_version(&newer, 2)]);
+    let request = verify_request(&session.chain, session.sealed.clone(), &session.commitment);
+    let code = expect_error(
+        session
+            .enclave
+            .request(&Request::Verify(request))
+            .expect("answers"),
+    );
+    assert_eq!(code, ErrorCode::CommitmentNotCurrent);
+    shutdown(&mut session.enclave);
+}
+
+#[test]
+fn the_ledger_refuses_stale_forged_and_misattributed_verdicts() {
+    let data = tempfile::tempdir().expect("data folder");
+    let mut session = sealed_session(data.path());
+    let verdict = run(&mut session);
+    shutdown(&mut session.enclave);
+    let record = verdict_record(&transaction(&verdict));
+
+    // The same verdict body signed by a key no one registered.
+    let stranger = SigningKey::from_bytes(&[8; 32]);
+    let forged = session
+        .chain
+        .sign(&stranger, channel(), Payload::Verdict(record.clone()));
+    // Signed by the enterprise itself.
+    let enterprise = session.chain.enterprise.clone();
+    let own = session
+        .chain
+        .sign(&enterprise, channel(), Payload::Verdict(record.clone()));
+    let decisions = session.chain.order(&[forged, own]);
+    assert!(matches!(
+        rejection(&decisions[0]),
+        Rejection::UnregisteredSigner
+    ));
+    assert!(matches!(
+        rejection(&decisions[1]),
+        Rejection::SignerNotAuthorized { .. }
+    ));
+
+    // A declaration arrives after the run: the verdict no longer covers the channel.
+    let late = Declaration {
+        number: "306000000009".into(),
+        ..declarations().pop().expect("an export")
+    };
+    session
+        .chain
+        .customs_declarations(vec![Payload::Declaration(late)]);
+    let decisions = session.chain.order(&[transaction(&verdict)]);
+    match rejection(&decisions[0]) {
+        Rejection::VerdictNotCurrent { named, .. } => assert_eq!(*named, record.channel_height),
+        other => panic!("expected VerdictNotCurrent, got {other:?}"),
+    }
 }

@@ -10,7 +10,9 @@
 //! the same batches.
 
 pub mod block;
+pub mod channel;
 pub mod enclave;
+pub mod memory;
 pub mod merkle;
 pub mod signing;
 pub mod state;

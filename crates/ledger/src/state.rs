@@ -17,9 +17,14 @@
 //!    records: unique declaration numbers across the whole ledger (`DuplicateDeclaration`),
 //!    known items (`UnknownItem`), units in the item's dimension (`UnitMismatch`), materials on
 //!    import lines and products on export lines (`ItemKindMismatch`).
+//! 7. A verdict comes from a registered enclave (its verdict key is the signer's only key) into
+//!    the channel of the enterprise it names, and the channel block it names is still the
+//!    channel's newest, with nothing else accepted into that channel earlier in the same batch
+//!    (`VerdictNotCurrent`).
 //!
-//! Acceptance only ever depends on records existing or not, and system-channel records never
-//! depend on enterprise channels, so replaying the accepted transactions block by block, in the
+//! Acceptance only ever depends on records existing or not (and, for a verdict, on the channel's
+//! head before the batch, which a replay reproduces), and system-channel records never depend on
+//! enterprise channels, so replaying the accepted transactions block by block, in the
 //! order of the batches, accepts every one of them again: that is what `bonded verify` does.
 //!
 //! Signatures are not checked here. The node checks them on admission, before a transaction
@@ -30,6 +35,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use bonded_model::{
     ApprovedCode, AttestationTrust, BalanceColumn, Declaration, EnclaveRegistration, ItemKind,
     ModelError, Movement, OrganizationId, OrganizationKind, OrganizationRecord, Unit,
+    VerdictRecord,
 };
 use serde::{Deserialize, Serialize};
 
@@ -141,6 +147,11 @@ pub enum Rejection {
     Invalid(String),
     #[error("enclave attestation refused: {0}")]
     AttestationRefused(String),
+    #[error(
+        "the verdict was computed on channel block {named}, but the channel has moved on to \
+         block {current}; run the verification again"
+    )]
+    VerdictNotCurrent { named: u64, current: String },
 }
 
 impl Rejection {
@@ -167,6 +178,7 @@ impl Rejection {
             Rejection::ItemKindMismatch { .. } => "ItemKindMismatch",
             Rejection::Invalid(_) => "Invalid",
             Rejection::AttestationRefused(_) => "AttestationRefused",
+            Rejection::VerdictNotCurrent { .. } => "VerdictNotCurrent",
         }
     }
 }
@@ -545,6 +557,15 @@ fn authorize<V: StateView + ?Sized>(
             }
             require_enterprise_channel(overlay, &body.channel)
         }
+        Payload::Verdict(verdict) => {
+            if !matches!(signer.kind, OrganizationKind::Enclave { .. }) {
+                return Err(not_authorized());
+            }
+            if body.channel != ChannelId::enterprise(&verdict.enterprise) {
+                return Err(not_owned());
+            }
+            require_enterprise_channel(overlay, &body.channel)
+        }
         Payload::Item(_)
         | Payload::Contract(_)
         | Payload::Movement(_)
@@ -627,7 +648,41 @@ fn apply_payload<V: StateView + ?Sized>(
         Payload::RegisterEnclave(registration) => {
             register_enclave(overlay, &transaction.signer, registration)
         }
+        Payload::Verdict(verdict) => {
+            verdict.validate()?;
+            check_verdict_current(overlay, channel, verdict)
+        }
     }
+}
+
+/// A verdict stands only on the channel's newest block: the one before this batch, with nothing
+/// accepted into the channel earlier in the batch (that would move the head under it).
+fn check_verdict_current<V: StateView + ?Sized>(
+    overlay: &Overlay<'_, V>,
+    channel: &ChannelId,
+    verdict: &VerdictRecord,
+) -> Result<(), Rejection> {
+    let head = overlay.base.head(channel);
+    let moved_in_batch = overlay
+        .changes
+        .transactions
+        .values()
+        .any(|location| &location.channel == channel);
+    let current = head.as_ref().is_some_and(|head| {
+        head.height == verdict.channel_height && head.hash.0 == verdict.channel_head
+    });
+    if current && !moved_in_batch {
+        return Ok(());
+    }
+    let current = match (&head, moved_in_batch) {
+        (_, true) => "a block of this batch".to_string(),
+        (Some(head), false) => format!("{} ({})", head.height, head.hash),
+        (None, false) => "none".to_string(),
+    };
+    Err(Rejection::VerdictNotCurrent {
+        named: verdict.channel_height,
+        current,
+    })
 }
 
 fn register_enclave<V: StateView + ?Sized>(

@@ -22,7 +22,7 @@ use std::fmt;
 
 use bonded_model::{
     ApprovedCode, AttestationTrust, Contract, Declaration, EnclaveRegistration, Item, Movement,
-    NormCommitment, OrganizationId, OrganizationRecord,
+    NormCommitment, OrganizationId, OrganizationRecord, VerdictRecord,
 };
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
@@ -96,6 +96,8 @@ pub enum Payload {
     ApproveEnclaveCode(ApprovedCode),
     /// An enclave host registers an enclave with its attestation quote.
     RegisterEnclave(EnclaveRegistration),
+    /// A registered enclave's signed conclusion on one enterprise, in that enterprise's channel.
+    Verdict(VerdictRecord),
 }
 
 impl Payload {
@@ -111,6 +113,7 @@ impl Payload {
             Payload::NormCommitment(_) => "norm_commitment",
             Payload::ApproveEnclaveCode(_) => "approve_enclave_code",
             Payload::RegisterEnclave(_) => "register_enclave",
+            Payload::Verdict(_) => "verdict",
         }
     }
 }

@@ -1,9 +1,11 @@
 //! The enclave registry's records: which enclave code customs approves, which attestation roots
-//! a chain trusts, and what an enclave host submits to register an enclave.
+//! a chain trusts, what an enclave host submits to register an enclave, and the verdicts a
+//! registered enclave signs.
 //!
 //! Measurements and keys are raw 32-byte values here; checking a quote against them is the
 //! ledger's job, with the TEE crate's verifier, at the time of the block that orders it.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::{ModelError, OrganizationId};
@@ -73,6 +75,48 @@ impl EnclaveRegistration {
                 field: "collateral",
                 max,
             });
+        }
+        Ok(())
+    }
+}
+
+/// What a registered enclave concludes about one enterprise, recorded in that enterprise's
+/// channel and signed with the enclave's verdict key.
+///
+/// The inputs are named exactly: the channel block the enclave verified the records up to (its
+/// height and hash) and the norm commitment whose norms it opened. The ledger accepts the
+/// verdict only while that block is still the channel's newest, so a verdict computed on records
+/// that have since grown, or replayed later, is refused. The full redacted report is kept off the
+/// ledger by the node that ran the verification; `report_sha256` binds it, and the finding
+/// counts let anyone read the outcome from the ledger alone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerdictRecord {
+    pub enterprise: OrganizationId,
+    pub channel_height: u64,
+    pub channel_head: [u8; 32],
+    pub commitment: [u8; 32],
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// SHA-256 of the redacted report's JSON bytes.
+    pub report_sha256: [u8; 32],
+    pub critical: u32,
+    pub warning: u32,
+    pub info: u32,
+    pub not_evaluable: u32,
+}
+
+impl VerdictRecord {
+    /// Whether the enterprise complies: no critical finding.
+    pub fn compliant(&self) -> bool {
+        self.critical == 0
+    }
+
+    pub fn validate(&self) -> Result<(), ModelError> {
+        self.enterprise.validate()?;
+        if let (Some(from), Some(to)) = (self.from, self.to) {
+            if to < from {
+                return Err(ModelError::InvertedValidity { from, to });
+            }
         }
         Ok(())
     }

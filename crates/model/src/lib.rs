@@ -11,7 +11,7 @@ mod records;
 mod regime;
 mod unit;
 
-pub use enclave::{ApprovedCode, AttestationTrust, EnclaveRegistration};
+pub use enclave::{ApprovedCode, AttestationTrust, EnclaveRegistration, VerdictRecord};
 pub use party::{IntakeGroup, OrganizationId, OrganizationKind, OrganizationRecord, TaxCode};
 pub use records::{
     Contract, Declaration, DeclarationLine, HsCode, Item, ItemKind, LossConvention, Movement,

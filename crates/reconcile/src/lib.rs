@@ -31,7 +31,7 @@ pub mod render;
 pub mod report;
 mod rules;
 
-pub use bundle::{Bundle, BundleError, BundleInput, BUNDLE_FILES};
+pub use bundle::{Bundle, BundleError, BundleInput, LedgerFiles, LedgerRecords, BUNDLE_FILES};
 pub use policy::{Policy, PolicyError};
 pub use report::{
     ClosingSource, Evidence, Finding, MaterialRow, NotEvaluable, Period, ProductRow, Report, Rule,

@@ -2,15 +2,22 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine as _;
 use bonded_enclave::host::EnclaveProcess;
 use bonded_enclave::protocol::{IdentityResponse, Request, Response, VerifyRequest};
-use bonded_model::{LossConvention, NaiveDate};
+use bonded_ledger::memory::MemoryLedger;
+use bonded_ledger::state::Decision;
+use bonded_ledger::{ChannelId, Genesis, Payload, SignedTransaction, TransactionBody};
+use bonded_model::{
+    ApprovedCode, AttestationTrust, Declaration, DeclarationLine, EnclaveRegistration, HsCode,
+    IntakeGroup, Item, ItemKind, LossConvention, NaiveDate, NormCommitment, OrganizationId,
+    OrganizationKind, OrganizationRecord, Regime, TaxCode, Unit,
+};
 use bonded_norms::{Binding, NormRow, NormSet, Opening, Salt};
+use ed25519_dalek::SigningKey;
 
 pub const CHAIN_ID: &str = "bonded-test-chain";
 pub const ENTERPRISE: &str = "0312345678";
@@ -20,22 +27,6 @@ pub const AT_MS: i64 = 1_759_276_800_000;
 /// Values that appear nowhere else: if one of these (or an effective norm derived from them)
 /// shows up in the enclave's output, a norm leaked.
 pub const SECRET_VALUES: [&str; 4] = ["1.234567", "2.345678", "3.456789", "12.345678"];
-
-pub const ITEMS: &str = "\
-code,kind,name,unit,hs_code
-NL-FABRIC,material,Polyester fabric,MTR,54076100
-NL-THREAD,material,Sewing thread,MTR,54011010
-SP-BAG,product,Travel bag,PCE,42029290
-";
-
-pub const DECLARATIONS: &str = "\
-declaration_no,type_code,date,line_no,item_code,quantity,unit,value_vnd
-104000000001,E31,2025-01-10,1,NL-FABRIC,500,MTR,50000000
-104000000001,E31,2025-01-10,2,NL-THREAD,900,MTR,9000000
-104000000002,E31,2025-03-02,1,NL-FABRIC,100,MTR,10000000
-306000000001,E62,2025-04-15,1,SP-BAG,100,PCE,90000000
-306000000002,E62,2025-06-20,1,SP-BAG,150,PCE,135000000
-";
 
 fn row(material: &str, norm: &str, loss: &str, convention: LossConvention) -> NormRow {
     NormRow {
@@ -72,20 +63,309 @@ pub fn opening() -> Opening {
     }
 }
 
+/// The enterprise's catalogue: fabric and thread in metres, bags by the piece.
+pub fn items() -> Vec<Item> {
+    let item = |code: &str, kind, name: &str, unit: &str, hs: &str| Item {
+        code: code.into(),
+        kind,
+        name: name.into(),
+        unit: unit.parse::<Unit>().expect("unit"),
+        hs_code: HsCode(hs.into()),
+    };
+    vec![
+        item(
+            "NL-FABRIC",
+            ItemKind::Material,
+            "Polyester fabric",
+            "MTR",
+            "54076100",
+        ),
+        item(
+            "NL-THREAD",
+            ItemKind::Material,
+            "Sewing thread",
+            "MTR",
+            "54011010",
+        ),
+        item("SP-BAG", ItemKind::Product, "Travel bag", "PCE", "42029290"),
+    ]
+}
+
+/// One declaration line: number, type code, date (2025), line number, item, quantity, unit, VND.
+type Line = (
+    &'static str,
+    &'static str,
+    (u32, u32),
+    u32,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+);
+
+/// Two imports of fabric and thread, two exports of bags.
+pub const DECLARATION_LINES: [Line; 5] = [
+    (
+        "104000000001",
+        "E31",
+        (1, 10),
+        1,
+        "NL-FABRIC",
+        "500",
+        "MTR",
+        50_000_000,
+    ),
+    (
+        "104000000001",
+        "E31",
+        (1, 10),
+        2,
+        "NL-THREAD",
+        "900",
+        "MTR",
+        9_000_000,
+    ),
+    (
+        "104000000002",
+        "E31",
+        (3, 2),
+        1,
+        "NL-FABRIC",
+        "100",
+        "MTR",
+        10_000_000,
+    ),
+    (
+        "306000000001",
+        "E62",
+        (4, 15),
+        1,
+        "SP-BAG",
+        "100",
+        "PCE",
+        90_000_000,
+    ),
+    (
+        "306000000002",
+        "E62",
+        (6, 20),
+        1,
+        "SP-BAG",
+        "150",
+        "PCE",
+        135_000_000,
+    ),
+];
+
+/// The declarations of [`DECLARATION_LINES`], lines grouped by number.
+pub fn declarations() -> Vec<Declaration> {
+    let mut declarations: Vec<Declaration> = Vec::new();
+    for (number, type_code, (month, day), line_number, item, quantity, unit, value) in
+        DECLARATION_LINES
+    {
+        let line = DeclarationLine {
+            line_number,
+            item_code: item.into(),
+            quantity: quantity.parse().expect("quantity"),
+            unit: unit.parse().expect("unit"),
+            value_vnd: value.into(),
+        };
+        match declarations.last_mut() {
+            Some(last) if last.number == number => last.lines.push(line),
+            _ => declarations.push(Declaration {
+                number: number.into(),
+                type_code: type_code.parse().expect("type code"),
+                date: NaiveDate::from_ymd_opt(2025, month, day).expect("date"),
+                contract: None,
+                lines: vec![line],
+            }),
+        }
+    }
+    declarations
+}
+
+pub const ENCLAVE_ID: &str = "ENCLAVE-CUSTOMS-1";
+
+/// A chain in memory: customs, one orderer, the enterprise with its records and commitment, and
+/// the test enclave approved and registered from its attested identity.
+pub struct Chain {
+    pub ledger: MemoryLedger,
+    pub customs: SigningKey,
+    pub enterprise: SigningKey,
+    nonce: u64,
+    time_ms: i64,
+}
+
+impl Chain {
+    pub fn new(identity: &IdentityResponse, commitment: &[u8; 32]) -> Chain {
+        let mut chain = Chain {
+            ledger: MemoryLedger::new(SigningKey::from_bytes(&[2; 32])),
+            customs: SigningKey::from_bytes(&[1; 32]),
+            enterprise: SigningKey::from_bytes(&[3; 32]),
+            nonce: 0,
+            time_ms: AT_MS,
+        };
+        let root = decode64(identity.simulated_root.as_deref().expect("simulated root"));
+        let genesis = Payload::Genesis(Genesis {
+            customs: OrganizationRecord {
+                id: OrganizationId("CUSTOMS".into()),
+                name: "Customs".into(),
+                kind: OrganizationKind::Customs,
+            },
+            customs_keys: vec![chain.customs.verifying_key().to_bytes()],
+            orderer_keys: vec![chain.ledger.orderer_key()],
+            attestation: AttestationTrust::Test {
+                simulated_root: root,
+            },
+        });
+        chain.customs_records(vec![genesis]);
+        chain.customs_records(vec![
+            Payload::ApproveEnclaveCode(ApprovedCode::Enclave {
+                mr_enclave: hex32(&identity.mr_enclave),
+            }),
+            Payload::RegisterEnclave(registration(identity)),
+            Payload::RegisterOrganization {
+                organization: enterprise_record(),
+                keys: vec![chain.enterprise.verifying_key().to_bytes()],
+            },
+        ]);
+        let items = items().into_iter().map(Payload::Item).collect();
+        chain.enterprise_records(items);
+        let declarations = declarations()
+            .into_iter()
+            .map(Payload::Declaration)
+            .collect();
+        chain.customs_declarations(declarations);
+        chain.enterprise_records(vec![commitment_record(commitment)]);
+        chain
+    }
+
+    /// Signs `payload` for `channel` with `key`.
+    pub fn sign(
+        &mut self,
+        key: &SigningKey,
+        channel: ChannelId,
+        payload: Payload,
+    ) -> SignedTransaction {
+        self.nonce += 1;
+        let body = TransactionBody {
+            chain_id: CHAIN_ID.into(),
+            channel,
+            nonce: self.nonce,
+            payload,
+        };
+        SignedTransaction::sign(&body, key).expect("sign")
+    }
+
+    /// Orders one batch, a second after the previous one.
+    pub fn order(&mut self, transactions: &[SignedTransaction]) -> Vec<Decision> {
+        self.time_ms += 1000;
+        let decisions = self.ledger.order(transactions, self.time_ms);
+        decisions
+            .into_iter()
+            .map(|(_, decision)| decision)
+            .collect()
+    }
+
+    fn order_accepted(&mut self, transactions: Vec<SignedTransaction>) {
+        for decision in self.order(&transactions) {
+            assert!(matches!(decision, Decision::Accepted(_)), "{decision:?}");
+        }
+    }
+
+    fn customs_records(&mut self, payloads: Vec<Payload>) {
+        let key = self.customs.clone();
+        let signed = payloads
+            .into_iter()
+            .map(|payload| self.sign(&key, ChannelId::system(), payload))
+            .collect();
+        self.order_accepted(signed);
+    }
+
+    pub fn customs_declarations(&mut self, payloads: Vec<Payload>) {
+        let key = self.customs.clone();
+        let signed = payloads
+            .into_iter()
+            .map(|payload| self.sign(&key, channel(), payload))
+            .collect();
+        self.order_accepted(signed);
+    }
+
+    pub fn enterprise_records(&mut self, payloads: Vec<Payload>) {
+        let key = self.enterprise.clone();
+        let signed = payloads
+            .into_iter()
+            .map(|payload| self.sign(&key, channel(), payload))
+            .collect();
+        self.order_accepted(signed);
+    }
+
+    /// The enterprise channel's blocks as a `Verify` request carries them.
+    pub fn blocks_base64(&self) -> Vec<String> {
+        let base64 = base64::engine::general_purpose::STANDARD;
+        self.ledger
+            .blocks(&channel())
+            .iter()
+            .map(|block| base64.encode(bonded_ledger::channel::encode_block(block)))
+            .collect()
+    }
+}
+
+pub fn channel() -> ChannelId {
+    ChannelId(ENTERPRISE.into())
+}
+
+pub fn hex32(text: &str) -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(text, &mut bytes).expect("32 bytes of hex");
+    bytes
+}
+
+pub fn registration(identity: &IdentityResponse) -> EnclaveRegistration {
+    EnclaveRegistration {
+        enclave: OrganizationId(ENCLAVE_ID.into()),
+        name: "Customs verifier".into(),
+        quote: decode64(&identity.quote),
+        collateral: decode64(&identity.collateral),
+        verdict_key: hex32(&identity.verdict_key),
+        norms_key: hex32(&identity.norms_key),
+    }
+}
+
+fn enterprise_record() -> OrganizationRecord {
+    OrganizationRecord {
+        id: OrganizationId(ENTERPRISE.into()),
+        name: "Bag maker".into(),
+        kind: OrganizationKind::Enterprise {
+            tax_code: TaxCode(ENTERPRISE.into()),
+            authorized_economic_operator: false,
+            intake_group: IntakeGroup::new(2).expect("group"),
+        },
+    }
+}
+
+pub fn commitment_record(commitment: &[u8; 32]) -> Payload {
+    commitment_record_version(commitment, 1)
+}
+
+pub fn commitment_record_version(commitment: &[u8; 32], version: u32) -> Payload {
+    Payload::NormCommitment(NormCommitment {
+        regime: Regime::ExportProduction,
+        version,
+        valid_from: NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
+        valid_to: None,
+        loss_convention: LossConvention::PercentOfNorm,
+        commitment: *commitment,
+        norm_count: 2,
+    })
+}
+
 /// The same norms as the `norms.csv` a user would give `bonded reconcile`.
 pub const NORMS_CSV: &str = "\
 product_code,material_code,norm,loss_percent,loss_convention,valid_from,valid_to
 SP-BAG,NL-FABRIC,1.234567,2.345678,percent_of_norm,2025-01-01,
 SP-BAG,NL-THREAD,3.456789,12.345678,percent_of_norm,2025-01-01,
 ";
-
-pub fn bundle() -> BTreeMap<String, String> {
-    let base64 = base64::engine::general_purpose::STANDARD;
-    [("items.csv", ITEMS), ("declarations.csv", DECLARATIONS)]
-        .into_iter()
-        .map(|(name, text)| (name.to_string(), base64.encode(text)))
-        .collect()
-}
 
 pub fn seal_to(norms_key_hex: &str, opening: &Opening, commitment: &[u8; 32]) -> String {
     let mut key = [0u8; 32];
@@ -99,15 +379,17 @@ pub fn seal_to(norms_key_hex: &str, opening: &Opening, commitment: &[u8; 32]) ->
     base64::engine::general_purpose::STANDARD.encode(sealed.to_bytes())
 }
 
-pub fn verify_request(sealed_norms: String, commitment: &[u8; 32]) -> VerifyRequest {
+pub fn verify_request(chain: &Chain, sealed_norms: String, commitment: &[u8; 32]) -> VerifyRequest {
     VerifyRequest {
         chain_id: CHAIN_ID.into(),
         enterprise: ENTERPRISE.into(),
         commitment: hex::encode(commitment),
         sealed_norms,
-        bundle: bundle(),
+        orderer_keys: vec![hex::encode(chain.ledger.orderer_key())],
+        blocks: chain.blocks_base64(),
         from: None,
         to: None,
+        nonce: 1,
     }
 }
 
@@ -149,10 +431,12 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|window| window == needle.as_bytes())
 }
 
-/// A running enclave with the fixture's norms sealed to its attested norms key.
+/// A running enclave registered on a chain that holds the fixture's records and commitment,
+/// with the fixture's norms sealed to its attested norms key.
 pub struct SealedSession {
     pub enclave: EnclaveProcess,
     pub identity: IdentityResponse,
+    pub chain: Chain,
     pub opening: Opening,
     pub commitment: [u8; 32],
     /// The envelope, base64, as a `Verify` request carries it.
@@ -165,9 +449,11 @@ pub fn sealed_session(data: &Path) -> SealedSession {
     let opening = opening();
     let commitment = opening.commitment();
     let sealed = seal_to(&identity.norms_key, &opening, &commitment);
+    let chain = Chain::new(&identity, &commitment);
     SealedSession {
         enclave,
         identity,
+        chain,
         opening,
         commitment,
         sealed,

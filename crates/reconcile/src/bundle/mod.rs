@@ -15,10 +15,12 @@
 mod catalogue;
 mod files;
 mod norms;
+mod records;
 mod table;
 
 pub use catalogue::{Catalogue, Item, ItemId};
 pub use norms::{effective_norm, NormRow, NormVersion, Norms, EFFECTIVE_NORM_SCALE};
+pub use records::{LedgerFiles, LedgerRecords};
 
 pub(crate) use catalogue::FastMap;
 

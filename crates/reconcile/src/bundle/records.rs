@@ -1,0 +1,167 @@
+//! Bundle files from ledger records.
+//!
+//! An enterprise's channel holds its item catalogue, its movements and the declarations customs
+//! cleared for it. [`LedgerRecords::files`] writes them as the CSV files the engine reads
+//! (`items.csv`, `declarations.csv`, `movements.csv`), so `bonded reconcile` on an exported
+//! channel and the enclave on verified blocks feed the engine the same bytes. The norms never
+//! come from the ledger, which holds only their commitments.
+
+use std::fmt::Write as _;
+
+use bonded_model::{Declaration, Item, ItemKind, Movement, MovementKind};
+
+use super::BundleInput;
+
+/// The records of one channel that a reconciliation reads, in ledger order.
+#[derive(Clone, Debug, Default)]
+pub struct LedgerRecords {
+    pub items: Vec<Item>,
+    pub declarations: Vec<Declaration>,
+    pub movements: Vec<Movement>,
+}
+
+/// The CSV text of the records, one string per bundle file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerFiles {
+    pub items: String,
+    pub declarations: String,
+    pub movements: String,
+}
+
+impl LedgerRecords {
+    pub fn files(&self) -> LedgerFiles {
+        LedgerFiles {
+            items: items_csv(&self.items),
+            declarations: declarations_csv(&self.declarations),
+            movements: movements_csv(&self.movements),
+        }
+    }
+}
+
+impl LedgerFiles {
+    /// The files by bundle name.
+    pub fn named(&self) -> [(&'static str, &str); 3] {
+        [
+            ("items.csv", &self.items),
+            ("declarations.csv", &self.declarations),
+            ("movements.csv", &self.movements),
+        ]
+    }
+
+    /// A bundle input holding these files and nothing else.
+    pub fn input(&self) -> BundleInput<'_> {
+        BundleInput {
+            items: Some(self.items.as_bytes()),
+            declarations: Some(self.declarations.as_bytes()),
+            movements: Some(self.movements.as_bytes()),
+            ..BundleInput::default()
+        }
+    }
+}
+
+/// Quotes a field for CSV when it holds a separator, a quote or a line break.
+fn field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+fn items_csv(items: &[Item]) -> String {
+    let mut text = String::from("code,kind,name,unit,hs_code\n");
+    for item in items {
+        let kind = match item.kind {
+            ItemKind::Material => "material",
+            ItemKind::Product => "product",
+        };
+        let _ = writeln!(
+            text,
+            "{},{kind},{},{},{}",
+            field(&item.code),
+            field(&item.name),
+            item.unit,
+            field(&item.hs_code.0)
+        );
+    }
+    text
+}
+
+fn declarations_csv(declarations: &[Declaration]) -> String {
+    let mut text =
+        String::from("declaration_no,type_code,date,line_no,item_code,quantity,unit,value_vnd\n");
+    for declaration in declarations {
+        for line in &declaration.lines {
+            let _ = writeln!(
+                text,
+                "{},{},{},{},{},{},{},{}",
+                field(&declaration.number),
+                declaration.type_code,
+                declaration.date,
+                line.line_number,
+                field(&line.item_code),
+                line.quantity.normalize(),
+                line.unit,
+                line.value_vnd.normalize()
+            );
+        }
+    }
+    text
+}
+
+fn movement_kind(kind: MovementKind) -> &'static str {
+    match kind {
+        MovementKind::IssuedToProduction => "issued_to_production",
+        MovementKind::Produced => "produced",
+        MovementKind::OtherIssued => "other_issued",
+        MovementKind::OtherOut => "other_out",
+        MovementKind::Scrap => "scrap",
+        MovementKind::Destroyed => "destroyed",
+        MovementKind::StockCount => "stock_count",
+    }
+}
+
+fn movements_csv(movements: &[Movement]) -> String {
+    let mut text = String::from("date,item_code,kind,quantity,unit,reference\n");
+    for movement in movements {
+        let _ = writeln!(
+            text,
+            "{},{},{},{},{},{}",
+            movement.date,
+            field(&movement.item_code),
+            movement_kind(movement.kind),
+            movement.quantity.normalize(),
+            movement.unit,
+            field(&movement.reference)
+        );
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_with_separators_are_quoted() {
+        assert_eq!(field("plain"), "plain");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn movement_kinds_read_back() {
+        let kinds = [
+            MovementKind::IssuedToProduction,
+            MovementKind::Produced,
+            MovementKind::OtherIssued,
+            MovementKind::OtherOut,
+            MovementKind::Scrap,
+            MovementKind::Destroyed,
+            MovementKind::StockCount,
+        ];
+        for kind in kinds {
+            assert_eq!(movement_kind(kind).parse::<MovementKind>().ok(), Some(kind));
+        }
+    }
+}
