@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use base64::Engine;
 use bonded_ledger::SignedTransaction;
-use bonded_node::views::{ChainView, SubmitResponse};
+use bonded_node::views::{ChainView, ErrorView, SubmitResponse};
 use serde::de::DeserializeOwned;
 
 /// Most envelopes the client sends in one request.
@@ -49,6 +49,28 @@ impl Client {
             404 => Ok(None),
             _ => bail!("GET {url} answered {status}: {text}"),
         }
+    }
+
+    /// POSTs `body` as JSON; a refusal by the node becomes an error with its code and message.
+    pub fn post<T: DeserializeOwned>(&self, path: &str, body: &serde_json::Value) -> Result<T> {
+        let url = format!("{}{}", self.base, path);
+        let mut response = self
+            .agent
+            .post(&url)
+            .send_json(body)
+            .with_context(|| format!("POST {url}"))?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .context("reading the response")?;
+        if status != 200 {
+            match serde_json::from_str::<ErrorView>(&text) {
+                Ok(error) => bail!("{} ({}, HTTP {status})", error.message, error.code),
+                Err(_) => bail!("POST {url} answered {status}: {text}"),
+            }
+        }
+        serde_json::from_str(&text).context("decoding the response")
     }
 
     pub fn chain(&self) -> Result<ChainView> {

@@ -3,8 +3,10 @@
 //! On the first run it makes keys for customs, the orderer and three enterprises (one of each
 //! intake group), writes the genesis, registers the organizations and records a year of
 //! realistic items, contracts, declarations and movements for each regime through the same
-//! ordering path as the API. Later runs reopen the same folder. Either way it serves the API and
-//! prints what to try next.
+//! ordering path as the API. Later runs reopen the same folder. Either way it starts the customs
+//! enclave ([`crate::demo_enclave`]), has every enterprise seal its norms to it, prints the
+//! reconciliation in the clear beside the enclave's verdicts, serves the API and prints what to
+//! try next.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -21,7 +23,7 @@ use bonded_ordering::{OrdererSettings, SubmitOutcome};
 use ed25519_dalek::SigningKey;
 
 use crate::network::{self, Signer};
-use crate::{demo_reports, keys};
+use crate::{demo_enclave, demo_reports, keys};
 
 pub const CHAIN_ID: &str = "bonded-demo";
 const CUSTOMS_ID: &str = "CUSTOMS-HCM";
@@ -183,16 +185,43 @@ pub async fn run(data: &Path, listen: SocketAddr) -> Result<()> {
         clock: Arc::new(network::wall_clock_ms),
     };
     let node = Node::start(&layout.node_data(), orderer_key, settings).await?;
+    let host = demo_enclave::start(&layout.data.join("enclave"), CHAIN_ID)?;
+    node.host_enclave(host.clone())?;
     if node.store.chain()?.is_none() {
-        populate(&layout, &node).await?;
+        populate(&layout, &node, demo_enclave::trust(&host)?).await?;
     }
     write_node_config(&layout, address)?;
     demo_reports::write_norms(&layout.data, DEMO_YEAR)?;
     let reports = demo_reports::reconcile_all(&layout.data, &node.store)?;
+    let enclave = seal_all_norms(&layout, &node).await;
     print_welcome(&layout, &node, address)?;
     demo_reports::print(&reports);
+    match enclave {
+        Ok(id) => {
+            let ids: Vec<&str> = ENTERPRISES.iter().map(|enterprise| enterprise.id).collect();
+            println!("\nEnclave {id} (simulated SGX, test attestation policy) holds the norms.");
+            demo_enclave::print_verdicts(&node, &ids).await?;
+        }
+        Err(error) => println!("\nNo confidential verification: {error:#}"),
+    }
     node.serve(listener, crate::shutdown_signal()).await?;
     Ok(())
+}
+
+/// Registers the customs enclave and seals every enterprise's norms to it; returns its id.
+async fn seal_all_norms(layout: &Layout, node: &Node) -> Result<String> {
+    let customs = keys::read(&layout.key("customs"))?;
+    // Nonces from the clock, so that records of a later run never repeat an earlier one's.
+    let first_nonce = u64::try_from(network::wall_clock_ms()).unwrap_or(0) * 1000;
+    let signer = Signer::new(CHAIN_ID, first_nonce);
+    let enclave = demo_enclave::register(node, &signer, &customs).await?;
+    for enterprise in ENTERPRISES {
+        let key = keys::read(&layout.key(enterprise.id))?;
+        let norms = demo_reports::norms_path(&layout.data, enterprise.id);
+        let party = (enterprise.id, &key, enterprise.regime);
+        demo_enclave::seal_norms(node, &signer, party, &enclave, &norms).await?;
+    }
+    Ok(enclave)
 }
 
 fn create_keys(layout: &Layout) -> Result<SigningKey> {
@@ -204,21 +233,13 @@ fn create_keys(layout: &Layout) -> Result<SigningKey> {
 }
 
 /// Records the demo network's history through the ordering path.
-async fn populate(layout: &Layout, node: &Node) -> Result<()> {
+async fn populate(layout: &Layout, node: &Node, attestation: AttestationTrust) -> Result<()> {
     let customs = keys::read(&layout.key("customs"))?;
     let orderer = keys::read(&layout.key("orderer"))?;
     let signer = Signer::new(CHAIN_ID, 1);
 
     let record = network::customs_record(CUSTOMS_ID, "Ho Chi Minh City Customs Department");
-    let genesis = network::genesis(
-        &signer,
-        record,
-        &customs,
-        &[orderer],
-        // TODO: the demo's simulated enclave (issue 4) needs the test trust with its simulated
-        // root; until the enclave process exists no demo enclave registers.
-        AttestationTrust::Production,
-    )?;
+    let genesis = network::genesis(&signer, record, &customs, &[orderer], attestation)?;
     std::fs::write(layout.data.join("genesis.tx"), genesis.as_bytes())
         .context("writing genesis.tx")?;
     submit_all(node, vec![genesis]).await?;

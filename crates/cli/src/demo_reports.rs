@@ -81,7 +81,7 @@ pub fn write_norms(data: &Path, year: i32) -> Result<()> {
     Ok(())
 }
 
-fn norms_path(data: &Path, enterprise: &str) -> PathBuf {
+pub fn norms_path(data: &Path, enterprise: &str) -> PathBuf {
     data.join("norms").join(format!("{enterprise}.csv"))
 }
 

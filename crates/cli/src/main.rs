@@ -4,14 +4,17 @@
 //! carry errors to the user with their context.
 
 mod bench;
+mod bench_enclave;
 mod client;
 mod commands;
 mod csv_input;
 mod demo;
+mod demo_enclave;
 mod demo_reports;
 mod keys;
 mod ledger_bundle;
 mod network;
+mod norms_cmd;
 mod reconcile_cmd;
 
 use std::net::SocketAddr;
@@ -89,6 +92,48 @@ enum Command {
         #[command(subcommand)]
         what: Bench,
     },
+    /// Norm sets: seal them to the customs enclave and record their commitments.
+    Norms {
+        #[command(subcommand)]
+        what: Norms,
+    },
+    /// Ask the node's enclave to verify an enterprise and print the signed verdict as JSON.
+    Verdict {
+        #[arg(long)]
+        node: String,
+        /// Organization id of the enterprise.
+        #[arg(long)]
+        enterprise: String,
+        /// Calendar year to verify (all records when absent).
+        #[arg(long)]
+        period: Option<i32>,
+    },
+    /// The enclave program itself, served on stdin and stdout; the node starts it.
+    #[command(hide = true)]
+    EnclaveProgram {
+        #[arg(long)]
+        data: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum Norms {
+    /// Seal a norms CSV (the columns `bonded reconcile` reads) to the customs enclave after
+    /// checking its registration, record the commitment and send the envelope.
+    Submit {
+        #[arg(long)]
+        node: String,
+        /// The enterprise's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// GC, SXXK or EPE; by default the regime of the enterprise's previous commitment.
+        #[arg(long)]
+        regime: Option<bonded_model::Regime>,
+        /// Registry id of the enclave to seal to; by default the newest enclave customs hosts.
+        #[arg(long)]
+        enclave: Option<String>,
+        input: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -109,6 +154,16 @@ enum Bench {
         /// Keep the ledger in this (empty) folder instead of a scratch one.
         #[arg(long)]
         data: Option<PathBuf>,
+    },
+    /// Time a verification inside the enclave process against the same reconciliation run
+    /// directly, on one generated enterprise-year.
+    Enclave {
+        /// Declaration lines of the generated enterprise.
+        #[arg(long, default_value_t = 100_000)]
+        lines: usize,
+        /// Timed runs of each (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
     },
 }
 
@@ -144,6 +199,9 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Command::EnclaveProgram { data } = &cli.command {
+        return bonded_enclave::program::serve_stdio(data);
+    }
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -181,5 +239,30 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         } => runtime
             .block_on(bench::ingest(transactions, data.as_deref()))
             .map(|_| true),
+        Command::Bench {
+            what: Bench::Enclave { lines, runs },
+        } => bench_enclave::run(lines, runs).map(|_| true),
+        Command::Norms {
+            what:
+                Norms::Submit {
+                    node,
+                    key,
+                    regime,
+                    enclave,
+                    input,
+                },
+        } => norms_cmd::submit(&norms_cmd::SubmitArgs {
+            node: &node,
+            key: &key,
+            input: &input,
+            regime,
+            enclave: enclave.as_deref(),
+        }),
+        Command::Verdict {
+            node,
+            enterprise,
+            period,
+        } => norms_cmd::verdict(&node, &enterprise, period),
+        Command::EnclaveProgram { .. } => Ok(false),
     }
 }

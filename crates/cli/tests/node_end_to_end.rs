@@ -109,10 +109,36 @@ fn demo_serves_submits_queries_verifies_and_reopens() {
     assert!(verified.status.success(), "{summary}");
     assert_eq!(summary["ok"], true);
 
-    // Reopening keeps the ledger exactly as it was.
+    // Reopening keeps every block: the channel that moved since its last verdict gets a new
+    // verdict on top, the others stay exactly as they were.
     let reopened = Demo::start(&data);
-    assert_eq!(heads(&reopened.url), before);
+    let after = heads(&reopened.url);
+    for head in before.as_array().unwrap() {
+        let (channel, height) = (head["channel"].as_str().unwrap(), &head["height"]);
+        let (status, block) = get(
+            &reopened.url,
+            &format!("/v1/channels/{channel}/blocks/{height}"),
+        );
+        assert_eq!(status, 200);
+        assert_eq!(
+            block["hash"], head["hash"],
+            "{channel} kept its block {height}"
+        );
+        let now = after
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["channel"] == channel)
+            .unwrap();
+        let grew = now["height"].as_u64().unwrap() - height.as_u64().unwrap();
+        assert_eq!(grew, u64::from(channel == GARMENT), "{channel}: {now}");
+    }
     reopened.stop();
+
+    // Nothing changed since: a second reopen records nothing.
+    let again = Demo::start(&data);
+    assert_eq!(heads(&again.url), after);
+    again.stop();
 }
 
 #[test]
@@ -130,7 +156,7 @@ fn keygen_writes_a_key_and_refuses_to_overwrite_it() {
 #[test]
 fn every_command_has_help() {
     for command in [
-        "demo", "node", "keygen", "submit", "query", "verify", "bench",
+        "demo", "node", "keygen", "submit", "query", "verify", "bench", "norms", "verdict",
     ] {
         let output = run(&[command, "--help"]);
         assert!(output.status.success(), "{command} --help");

@@ -3,10 +3,12 @@
 //! A reader thread turns the child's stdout into a channel of responses, so that every wait has
 //! a timeout and a hung enclave is an error, not a hung host. Another thread drains stderr into
 //! a buffer the caller can inspect (the tests scan it for norm values) and, if asked, echoes it.
-//! Every byte read from stdout is also kept in a transcript for the same reason.
+//! Every byte read from stdout is also kept in a transcript for the same reason, unless the
+//! [`Launch`] says not to, as a long-running node does.
 
+use std::ffi::OsString;
 use std::io::{self, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -50,6 +52,32 @@ pub struct EnclaveProcess {
     pub timeout: Duration,
 }
 
+/// How to start the enclave program.
+#[derive(Clone, Debug)]
+pub struct Launch {
+    /// The executable, and the arguments that come before `--data DIR`: none for
+    /// `bonded-enclave`, `enclave-program` for the product's own binary.
+    pub program: PathBuf,
+    pub arguments: Vec<OsString>,
+    /// Copy the enclave's stderr to this process's stderr.
+    pub echo_log: bool,
+    /// Keep every byte of the enclave's stdout and stderr for [`EnclaveProcess::transcript`] and
+    /// [`EnclaveProcess::log`]: for tests, which scan them; a long-running host turns it off.
+    pub keep_output: bool,
+}
+
+impl Launch {
+    /// The `bonded-enclave` binary at `program`, output kept, log not echoed.
+    pub fn binary(program: &Path) -> Self {
+        Launch {
+            program: program.to_path_buf(),
+            arguments: Vec::new(),
+            echo_log: false,
+            keep_output: true,
+        }
+    }
+}
+
 impl EnclaveProcess {
     /// Starts `executable --data data`. With `echo_log`, the enclave's stderr is also copied to
     /// this process's stderr.
@@ -58,7 +86,17 @@ impl EnclaveProcess {
         data: &Path,
         echo_log: bool,
     ) -> Result<EnclaveProcess, HostError> {
-        let mut child = Command::new(executable)
+        let launch = Launch {
+            echo_log,
+            ..Launch::binary(executable)
+        };
+        Self::launch(&launch, data)
+    }
+
+    /// Starts the program `launch` describes on the data folder `data`.
+    pub fn launch(launch: &Launch, data: &Path) -> Result<EnclaveProcess, HostError> {
+        let mut child = Command::new(&launch.program)
+            .args(&launch.arguments)
             .arg("--data")
             .arg(data)
             .stdin(Stdio::piped())
@@ -73,10 +111,12 @@ impl EnclaveProcess {
         let transcript = Shared::default();
         let log = Shared::default();
         let (sender, responses) = mpsc::channel();
-        let recorded = Arc::clone(&transcript);
+        let keep = launch.keep_output;
+        let recorded = keep.then(|| Arc::clone(&transcript));
         thread::spawn(move || read_responses(stdout, recorded, sender));
-        let logged = Arc::clone(&log);
-        thread::spawn(move || drain(stderr, logged, echo_log));
+        let logged = keep.then(|| Arc::clone(&log));
+        let echo = launch.echo_log;
+        thread::spawn(move || drain(stderr, logged, echo));
         Ok(EnclaveProcess {
             stdin: child.stdin.take(),
             child,
@@ -163,7 +203,7 @@ impl Drop for EnclaveProcess {
 /// Copies frames into the channel; stops at the end of output or the first broken frame.
 fn read_responses(
     stdout: impl Read,
-    transcript: Shared,
+    transcript: Option<Shared>,
     sender: mpsc::Sender<Result<Vec<u8>, String>>,
 ) {
     let mut reader = Recorder {
@@ -183,7 +223,7 @@ fn read_responses(
     }
 }
 
-fn drain(mut stderr: impl Read, log: Shared, echo: bool) {
+fn drain(mut stderr: impl Read, log: Option<Shared>, echo: bool) {
     let mut buffer = [0u8; 8192];
     while let Ok(count) = stderr.read(&mut buffer) {
         if count == 0 {
@@ -192,7 +232,7 @@ fn drain(mut stderr: impl Read, log: Shared, echo: bool) {
         if echo {
             let _ = io::stderr().write_all(&buffer[..count]);
         }
-        if let Ok(mut log) = log.lock() {
+        if let Some(Ok(mut log)) = log.as_ref().map(|log| log.lock()) {
             log.extend_from_slice(&buffer[..count]);
         }
     }
@@ -201,13 +241,13 @@ fn drain(mut stderr: impl Read, log: Shared, echo: bool) {
 /// A reader that keeps a copy of everything it reads.
 struct Recorder<R> {
     inner: R,
-    record: Shared,
+    record: Option<Shared>,
 }
 
 impl<R: Read> Read for Recorder<R> {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
         let count = self.inner.read(buffer)?;
-        if let Ok(mut record) = self.record.lock() {
+        if let Some(Ok(mut record)) = self.record.as_ref().map(|record| record.lock()) {
             record.extend_from_slice(&buffer[..count]);
         }
         Ok(count)

@@ -2,8 +2,9 @@
 //!
 //! # Design
 //!
-//! The `bonded-enclave` binary is the enclave program. A host (the node, a test, the overhead
-//! example) starts it as a child process and talks to it only through its standard input and
+//! The `bonded-enclave` binary is the enclave program; `bonded enclave-program` runs the same
+//! [`program`] from the product's own binary, so that the demo needs one build. A host (the node,
+//! a test, the overhead benchmark) starts it as a child process and talks to it only through its standard input and
 //! output; it shares no memory with the host. Inside it:
 //!
 //! 1. [`keys`] generates an Ed25519 verdict key and an X25519 norms key (HPKE) on first start and
@@ -17,7 +18,7 @@
 //!    ([`verdict`]), removes what would reveal a norm value ([`redact`]) and signs the verdict as
 //!    a ledger transaction.
 //! 3. [`frame`] reads and writes the length-prefixed messages; [`host`] is the other end, used
-//!    by the tests and the overhead example.
+//!    by the node, the tests and the overhead benchmark.
 //!
 //! # Protocol
 //!
@@ -67,6 +68,7 @@
 pub mod frame;
 pub mod host;
 pub mod keys;
+pub mod program;
 pub mod protocol;
 pub mod records;
 pub mod redact;

@@ -45,7 +45,7 @@ fn an_oversize_length_is_refused_and_the_enclave_exits() {
     let status = enclave.wait(Duration::from_secs(10)).expect("exits");
     assert_eq!(status.code(), Some(2));
     let log = enclave.log();
-    assert!(contains(&log, "request stream broken"));
+    assert!(contains(&log, "enclave.stream_broken"));
     assert!(!contains(&log, "panicked"));
 }
 

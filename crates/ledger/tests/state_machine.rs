@@ -677,6 +677,7 @@ fn validity_rows(f: &Fixture) -> Vec<Row> {
         loss_convention: LossConvention::PercentOfNorm,
         commitment: [2; 32],
         norm_count: 1,
+        envelopes: Vec::new(),
     });
     let inverted = ModelError::InvertedValidity {
         from: date(20),

@@ -269,10 +269,23 @@ pub struct NormCommitment {
     /// SHA-256 over the canonical encoding of the norm set and a secret salt.
     pub commitment: [u8; 32],
     pub norm_count: u32,
+    /// SHA-256 of each sealed envelope of this norm set, one per enclave it was sealed to. A
+    /// node keeps an envelope only if the enterprise's commitment names its hash, so no one else
+    /// can plant or replace the envelope a verification opens.
+    pub envelopes: Vec<[u8; 32]>,
 }
 
 impl NormCommitment {
+    /// Most envelopes one commitment names (the customs enclave, an AEO's own, spares).
+    pub const ENVELOPES_MAX: usize = 8;
+
     pub fn validate(&self) -> Result<(), ModelError> {
+        if self.envelopes.len() > Self::ENVELOPES_MAX {
+            return Err(ModelError::TooLong {
+                field: "envelopes",
+                max: Self::ENVELOPES_MAX,
+            });
+        }
         if let Some(valid_to) = self.valid_to {
             if valid_to < self.valid_from {
                 return Err(ModelError::InvertedValidity {

@@ -12,6 +12,8 @@ use bonded_ledger::{ChannelId, Hash, SignedTransaction};
 use bonded_ordering::SubmitOutcome;
 use utoipa::OpenApi;
 
+use crate::verifier_api;
+use crate::verifier_views::*;
 use crate::views::*;
 use crate::{Node, NodeError};
 
@@ -24,9 +26,24 @@ pub const TRANSACTIONS_PER_REQUEST_MAX: usize = 10_000;
 #[openapi(
     info(
         title = "bonded node API",
-        description = "Submit signed transactions to the customs ledger and read blocks, receipts and channel heads."
+        description = "Submit signed transactions to the customs ledger and read blocks, receipts and channel heads; send sealed norms to the confidential verifier and run verifications."
     ),
-    paths(submit, transaction, block, channels, organizations, chain, health),
+    paths(
+        submit,
+        transaction,
+        block,
+        channels,
+        organizations,
+        chain,
+        health,
+        verifier_api::enclaves,
+        verifier_api::hosted_enclave,
+        verifier_api::submit_norms,
+        verifier_api::verify,
+        verifier_api::report,
+        verifier_api::commitments,
+        verifier_api::key_owner
+    ),
     components(schemas(
         SubmitRequest,
         SubmitResponse,
@@ -40,7 +57,18 @@ pub const TRANSACTIONS_PER_REQUEST_MAX: usize = 10_000;
         OrganizationView,
         ChainView,
         HealthView,
-        ErrorView
+        ErrorView,
+        NormSubmission,
+        NormEnvelopeView,
+        VerificationRequest,
+        EnclaveView,
+        VerdictView,
+        VerificationView,
+        HostedEnclaveView,
+        AttestationView,
+        ApprovedCodeView,
+        CommitmentView,
+        KeyOwnerView
     ))
 )]
 struct ApiDocument;
@@ -56,6 +84,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/v1/chain", get(chain))
         .route("/v1/health", get(health))
         .route("/v1/openapi.json", get(openapi))
+        .merge(verifier_api::routes())
         .layer(DefaultBodyLimit::max(REQUEST_BYTES_MAX))
         .with_state(node)
 }
@@ -68,6 +97,14 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: String) -> Self {
+        ApiError {
+            status,
+            code,
+            message,
+        }
+    }
+
     fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status: StatusCode::BAD_REQUEST,
@@ -76,7 +113,7 @@ impl ApiError {
         }
     }
 
-    fn not_found(message: impl Into<String>) -> Self {
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
         ApiError {
             status: StatusCode::NOT_FOUND,
             code: "NotFound",
@@ -107,7 +144,7 @@ impl IntoResponse for ApiError {
 }
 
 /// Parses a JSON body, turning every failure into a clear 400 or 413.
-fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body)
         .map_err(|error| ApiError::bad_request("MalformedJson", format!("request body: {error}")))
 }
@@ -240,6 +277,7 @@ async fn chain(State(node): State<Arc<Node>>) -> Result<Json<ChainView>, ApiErro
         chain_id: chain.chain_id,
         customs: chain.customs.to_string(),
         orderer_keys: chain.orderer_keys.iter().map(hex::encode).collect(),
+        attestation: AttestationView::new(&chain.attestation, &chain.approved_code),
     }))
 }
 

@@ -5,11 +5,15 @@
 //! HTTP (`/v1`, JSON, described by the OpenAPI document at `/v1/openapi.json`).
 
 pub mod api;
+pub mod enclaves;
+pub mod verifier;
+mod verifier_api;
+pub mod verifier_views;
 pub mod views;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use base64::Engine;
 use bonded_ledger::Hash;
@@ -18,6 +22,7 @@ use bonded_store::{Store, StoreError};
 use ed25519_dalek::SigningKey;
 use tokio::net::TcpListener;
 
+use crate::verifier::EnclaveHost;
 use crate::views::{ReceiptView, TransactionView};
 
 /// File name of the node's database inside its data folder.
@@ -37,12 +42,16 @@ pub enum NodeError {
     },
     #[error("stored transaction {0} does not decode")]
     CorruptTransaction(Hash),
+    #[error("this node already hosts an enclave")]
+    EnclaveHosted,
 }
 
 /// A running node.
 pub struct Node {
     pub store: Arc<Store>,
     pub orderer: Arc<Orderer>,
+    /// The enclave this node hosts, once [`Node::host_enclave`] has started it.
+    pub enclave: OnceLock<Arc<EnclaveHost>>,
 }
 
 impl Node {
@@ -58,7 +67,16 @@ impl Node {
         })?;
         let store = Arc::new(Store::open(&data_dir.join(DATABASE_FILE))?);
         let orderer = Orderer::start(store.clone(), orderer_key, settings).await?;
-        Ok(Arc::new(Node { store, orderer }))
+        Ok(Arc::new(Node {
+            store,
+            orderer,
+            enclave: OnceLock::new(),
+        }))
+    }
+
+    /// Makes `host` this node's enclave; a node hosts at most one.
+    pub fn host_enclave(&self, host: Arc<EnclaveHost>) -> Result<(), NodeError> {
+        self.enclave.set(host).map_err(|_| NodeError::EnclaveHosted)
     }
 
     /// The stored transaction with its receipt, if it was ordered.
@@ -101,6 +119,9 @@ impl Node {
             .await
             .map_err(|source| NodeError::Listen { address, source })?;
         self.orderer.shutdown().await;
+        if let Some(host) = self.enclave.get().cloned() {
+            let _ = tokio::task::spawn_blocking(move || host.stop()).await;
+        }
         Ok(())
     }
 }

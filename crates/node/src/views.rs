@@ -214,6 +214,7 @@ pub struct ChainView {
     pub chain_id: String,
     pub customs: String,
     pub orderer_keys: Vec<String>,
+    pub attestation: crate::verifier_views::AttestationView,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

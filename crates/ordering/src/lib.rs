@@ -83,6 +83,7 @@ pub struct Orderer {
     raft: Raft<TypeConfig>,
     queue: mpsc::Sender<Submission>,
     node_id: NodeId,
+    clock: Clock,
 }
 
 impl Orderer {
@@ -136,13 +137,19 @@ impl Orderer {
             .map_err(|e| start_error(&e))?;
 
         let (queue, receiver) = mpsc::channel(QUEUE_TRANSACTIONS_MAX);
-        tokio::spawn(run_batcher(raft.clone(), receiver, settings.clock));
+        tokio::spawn(run_batcher(raft.clone(), receiver, settings.clock.clone()));
         tracing::info!(node_id = settings.node_id, "ordering.started");
         Ok(Arc::new(Orderer {
             raft,
             queue,
             node_id: settings.node_id,
+            clock: settings.clock,
         }))
+    }
+
+    /// The time the next batch would be stamped with, by the orderer's clock.
+    pub fn now_ms(&self) -> i64 {
+        (self.clock)()
     }
 
     /// Checks signatures, orders the valid transactions and returns one outcome per input.

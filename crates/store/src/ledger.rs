@@ -299,6 +299,22 @@ impl Store {
         read_value(&table, CHAIN_KEY, "meta")
     }
 
+    /// Every block of `channel`, from height 0 to its head.
+    pub fn channel_blocks(&self, channel: &ChannelId) -> Result<Vec<Block>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(BLOCKS)?;
+        let range = (channel.as_str(), 0u64)..=(channel.as_str(), u64::MAX);
+        let mut blocks = Vec::new();
+        for entry in table.range(range)? {
+            let (key, bytes) = entry?;
+            let (_, height) = key.value();
+            blocks.push(decode(bytes.value(), "blocks", || {
+                format!("{channel}/{height}")
+            })?);
+        }
+        Ok(blocks)
+    }
+
     pub fn block(&self, channel: &ChannelId, height: u64) -> Result<Option<Block>, StoreError> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(BLOCKS)?;
@@ -340,6 +356,26 @@ impl Store {
         };
         let receipt = receipt_from_block(&block, *hash, location.index);
         Ok(receipt.map(|receipt| (block, receipt)))
+    }
+
+    /// The organization a key is registered to.
+    pub fn organization_of_key(
+        &self,
+        key: &PublicKeyBytes,
+    ) -> Result<Option<OrganizationId>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(KEYS)?;
+        let found = table.get(key)?;
+        Ok(found.map(|id| OrganizationId(id.value().to_string())))
+    }
+
+    pub fn organization(
+        &self,
+        id: &OrganizationId,
+    ) -> Result<Option<OrganizationRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ORGANIZATIONS)?;
+        read_value(&table, id.as_str(), "organizations")
     }
 
     pub fn heads(&self) -> Result<Vec<(ChannelId, ChannelHead)>, StoreError> {

@@ -17,6 +17,8 @@
 //! | `meta` | name | chain information and the ordering service's applied position |
 //! | `ordering_log` | log index | ordering log entry |
 //! | `ordering_meta` | name | vote, purge and commit positions |
+//! | `norm_envelopes` | SHA-256 of the sealed bytes | enterprise, enclave, commitment, envelope |
+//! | `verdict_reports` | SHA-256 of the report | the redacted report JSON a verdict names |
 //!
 //! Every value is our own versioned encoding: one format byte ([`FORMAT_VERSION`]) followed by
 //! the postcard encoding of the value. Integers in postcard are varints, never host-endian.
@@ -33,10 +35,12 @@
 mod codec;
 mod ledger;
 mod log;
+mod offledger;
 mod verify;
 
 pub use codec::{decode, encode, FORMAT_VERSION};
 pub use ledger::{receipt_from_block, AppliedBatch};
+pub use offledger::StoredEnvelope;
 pub use verify::{ChainError, ChainSummary};
 
 use std::path::Path;
@@ -102,6 +106,7 @@ impl Store {
         let txn = self.db.begin_write()?;
         ledger::create_tables(&txn)?;
         log::create_tables(&txn)?;
+        offledger::create_tables(&txn)?;
         txn.commit()?;
         Ok(())
     }

@@ -38,7 +38,25 @@ pub struct Demo {
 impl Demo {
     /// Starts (or reopens) the demo in `data` and waits until it prints its URL.
     pub fn start(data: &Path) -> Demo {
+        Self::spawn(data, None)
+    }
+
+    /// Like [`Demo::start`], with verbose logs (`BONDED_LOG=info`, the enclave's included) and
+    /// all of the demo's output written to `log`.
+    pub fn start_logged(data: &Path, log: &Path) -> Demo {
+        Self::spawn(data, Some(log))
+    }
+
+    fn spawn(data: &Path, log: Option<&Path>) -> Demo {
+        let stderr = match log {
+            Some(path) => {
+                Stdio::from(std::fs::File::create(path.with_extension("stderr")).unwrap())
+            }
+            None => Stdio::null(),
+        };
+        let mut stdout_copy = log.map(|path| std::fs::File::create(path).unwrap());
         let mut child = Command::new(binary())
+            .env("BONDED_LOG", if log.is_some() { "info" } else { "warn" })
             .args([
                 "demo",
                 "--data",
@@ -47,13 +65,17 @@ impl Demo {
                 "127.0.0.1:0",
             ])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("the demo starts");
         let stdout = child.stdout.take().unwrap();
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(file) = stdout_copy.as_mut() {
+                    use std::io::Write as _;
+                    let _ = writeln!(file, "{line}");
+                }
                 if let Some(url) = line.strip_prefix("bonded demo network is running at ") {
                     let _ = sender.send(url.trim().to_string());
                 }

@@ -357,6 +357,7 @@ pub fn commitment_record_version(commitment: &[u8; 32], version: u32) -> Payload
         loss_convention: LossConvention::PercentOfNorm,
         commitment: *commitment,
         norm_count: 2,
+        envelopes: Vec::new(),
     })
 }
 

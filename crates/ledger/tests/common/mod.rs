@@ -173,6 +173,7 @@ pub fn norm_commitment(version: u32) -> Payload {
         loss_convention: LossConvention::Included,
         commitment: [version as u8; 32],
         norm_count: 3,
+        envelopes: Vec::new(),
     })
 }
 

@@ -1,0 +1,442 @@
+//! The node's confidential verifier: it hosts one enclave process, keeps the norm envelopes that
+//! enterprises submit, and runs verifications on request.
+//!
+//! # Design
+//!
+//! The enclave is a child process ([`bonded_enclave::host`]); the node only ever holds what
+//! crosses its boundary: ciphertext envelopes in, signed verdicts and redacted reports out. The
+//! node never needs a norm in clear, so it has no code path that could log or store one.
+//!
+//! - **Envelopes.** `POST /v1/norms` keeps an envelope only if the enterprise's norm commitment
+//!   on the ledger names the envelope's SHA-256 and the named enclave is registered. The
+//!   commitment is signed by the enterprise, so no one else can plant or swap the envelope a
+//!   verification opens.
+//! - **Verification.** The node reads every block of the enterprise's channel, takes the newest
+//!   norm commitment among them and the envelope it names for the hosted enclave, and hands all of
+//!   it to the enclave, which checks the blocks itself. The signed verdict comes back as a ledger
+//!   transaction; the node stores the report under its hash and submits the transaction through
+//!   the orderer like any other. If a record lands in the channel meanwhile, the ledger refuses
+//!   the verdict as not current and the node runs the verification again, a few times at most.
+//! - **One request at a time.** The enclave answers in order, so the process sits behind a mutex
+//!   and each exchange runs on a blocking thread, off the async workers.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use bonded_enclave::host::{EnclaveProcess, HostError, Launch};
+use bonded_enclave::protocol::{
+    ErrorCode, IdentityResponse, Request, Response, Verdict, VerifyRequest,
+};
+use bonded_ledger::state::Rejection;
+use bonded_ledger::{Block, ChannelId, Payload, SignedTransaction};
+use bonded_model::{NaiveDate, NormCommitment, OrganizationId, OrganizationKind};
+use bonded_ordering::SubmitOutcome;
+use bonded_store::{StoreError, StoredEnvelope};
+
+use crate::Node;
+
+/// How many times a verification is run when records keep arriving during the runs.
+pub const ATTEMPTS_MAX: u32 = 3;
+
+/// Why a verifier request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifierError {
+    #[error("this node hosts no enclave")]
+    NoEnclave,
+    #[error("the hosted enclave is not registered on the ledger yet")]
+    Unregistered,
+    #[error("the ledger has no genesis yet")]
+    NoGenesis,
+    #[error("{0} is not a registered enterprise")]
+    UnknownEnterprise(String),
+    #[error("{0} is not a registered enclave")]
+    UnknownEnclave(String),
+    #[error("{field} is not valid {encoding}")]
+    Encoding {
+        field: &'static str,
+        encoding: &'static str,
+    },
+    #[error("the envelope is not a norm envelope of the supported format")]
+    MalformedEnvelope,
+    #[error(
+        "no norm commitment {commitment} of {enterprise} names envelope {envelope}; record the \
+         commitment, with the envelope's hash, before sending the envelope"
+    )]
+    NotCommitted {
+        enterprise: String,
+        commitment: String,
+        envelope: String,
+    },
+    #[error("{0} has recorded no norm commitment")]
+    NoCommitment(String),
+    #[error("no norms sealed to {enclave} were sent for commitment {commitment}")]
+    NoEnvelope { enclave: String, commitment: String },
+    #[error("the enclave refused: {message}")]
+    Refused { code: ErrorCode, message: String },
+    #[error("the enclave: {0}")]
+    Host(#[from] HostError),
+    #[error("the enclave answered out of protocol")]
+    Protocol,
+    #[error("the ledger refused the verdict: {0}")]
+    VerdictRejected(Rejection),
+    #[error("records kept arriving in the channel; {ATTEMPTS_MAX} runs were overtaken")]
+    Overtaken,
+    #[error("the ordering service is unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a stored block of {0} does not decode")]
+    CorruptBlock(String),
+}
+
+/// One enclave process and the identity it attested at start.
+pub struct EnclaveHost {
+    process: Mutex<EnclaveProcess>,
+    identity: IdentityResponse,
+    nonce: AtomicU64,
+}
+
+impl EnclaveHost {
+    /// Starts the enclave on `data` and asks its identity for `chain_id` at `at_ms`.
+    pub fn start(
+        launch: &Launch,
+        data: &Path,
+        chain_id: &str,
+        at_ms: i64,
+    ) -> Result<Arc<Self>, VerifierError> {
+        std::fs::create_dir_all(data).map_err(HostError::Spawn)?;
+        let mut process = EnclaveProcess::launch(launch, data)?;
+        let identity = identity(&mut process, chain_id, at_ms)?;
+        tracing::info!(
+            mr_enclave = %identity.mr_enclave,
+            verdict_key = %identity.verdict_key,
+            debug = identity.debug,
+            "verifier.enclave_started"
+        );
+        // Verdict nonces start from the clock so that a restarted node never repeats one.
+        let first_nonce = u64::try_from(at_ms).unwrap_or(0).saturating_mul(1000);
+        Ok(Arc::new(EnclaveHost {
+            process: Mutex::new(process),
+            identity,
+            nonce: AtomicU64::new(first_nonce),
+        }))
+    }
+
+    pub fn identity(&self) -> &IdentityResponse {
+        &self.identity
+    }
+
+    /// A fresh attestation with collateral issued at `at_ms` (blocking).
+    pub fn attest(&self, chain_id: &str, at_ms: i64) -> Result<IdentityResponse, VerifierError> {
+        let mut process = self.lock();
+        identity(&mut process, chain_id, at_ms)
+    }
+
+    pub fn verdict_key(&self) -> Result<[u8; 32], VerifierError> {
+        decode_hex32("verdict_key", &self.identity.verdict_key)
+    }
+
+    fn next_nonce(&self) -> u64 {
+        self.nonce.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Runs one verification (blocking).
+    fn verify(&self, request: &VerifyRequest) -> Result<Verdict, VerifierError> {
+        let mut process = self.lock();
+        match process.request(&Request::Verify(request.clone()))? {
+            Response::Verdict(verdict) => Ok(verdict),
+            Response::Error { code, message } => Err(VerifierError::Refused { code, message }),
+            _ => Err(VerifierError::Protocol),
+        }
+    }
+
+    /// Asks the enclave to stop and waits for it (blocking).
+    pub fn stop(&self) {
+        let mut process = self.lock();
+        let _ = process.request(&Request::Shutdown {});
+        process.wait(std::time::Duration::from_secs(10));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, EnclaveProcess> {
+        // A panic while holding the lock leaves the process as it was; keep using it.
+        self.process
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn identity(
+    process: &mut EnclaveProcess,
+    chain_id: &str,
+    at_ms: i64,
+) -> Result<IdentityResponse, VerifierError> {
+    let request = Request::Identity {
+        chain_id: chain_id.to_string(),
+        at_ms,
+    };
+    match process.request(&request)? {
+        Response::Identity(identity) => Ok(identity),
+        Response::Error { code, message } => Err(VerifierError::Refused { code, message }),
+        _ => Err(VerifierError::Protocol),
+    }
+}
+
+/// A verdict the ledger accepted, with what the node read to get it.
+pub struct Verified {
+    pub verdict: Verdict,
+    pub transaction: SignedTransaction,
+    pub receipt: bonded_ledger::Receipt,
+    pub enclave: OrganizationId,
+    pub attempts: u32,
+}
+
+impl Node {
+    /// Keeps a sealed norm envelope that the enterprise's commitment names.
+    pub fn submit_envelope(
+        &self,
+        enterprise: &str,
+        enclave: &str,
+        commitment: &str,
+        sealed_base64: &str,
+    ) -> Result<StoredEnvelope, VerifierError> {
+        let sealed = base64::engine::general_purpose::STANDARD
+            .decode(sealed_base64)
+            .map_err(|_| VerifierError::Encoding {
+                field: "sealed_norms",
+                encoding: "base64",
+            })?;
+        bonded_norms::SealedNorms::from_bytes(&sealed)
+            .map_err(|_| VerifierError::MalformedEnvelope)?;
+        let envelope = StoredEnvelope {
+            enterprise: self.enterprise(enterprise)?.0,
+            enclave: self.registered_enclave(enclave)?.0,
+            commitment: decode_hex32("commitment", commitment)?,
+            sealed,
+        };
+        let hash = envelope.sha256();
+        let blocks = self.channel_blocks(enterprise)?;
+        let named = commitments(&blocks, enterprise)?.iter().any(|recorded| {
+            recorded.commitment == envelope.commitment && recorded.envelopes.contains(&hash)
+        });
+        if !named {
+            return Err(VerifierError::NotCommitted {
+                enterprise: enterprise.to_string(),
+                commitment: commitment.to_string(),
+                envelope: hex::encode(hash),
+            });
+        }
+        self.store.put_envelope(&envelope)?;
+        tracing::info!(
+            enterprise,
+            enclave,
+            envelope = %hex::encode(hash),
+            "verifier.envelope_stored"
+        );
+        Ok(envelope)
+    }
+
+    /// Verifies `enterprise` in the hosted enclave and orders the verdict.
+    pub async fn verify_enterprise(
+        &self,
+        enterprise: &str,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Verified, VerifierError> {
+        let host = self
+            .enclave
+            .get()
+            .cloned()
+            .ok_or(VerifierError::NoEnclave)?;
+        let enclave = self
+            .store
+            .organization_of_key(&host.verdict_key()?)?
+            .ok_or(VerifierError::Unregistered)?;
+        self.enterprise(enterprise)?;
+        for attempt in 1..=ATTEMPTS_MAX {
+            let request = self.verify_request(&host, &enclave, enterprise, from, to)?;
+            let runner = host.clone();
+            let verdict = tokio::task::spawn_blocking(move || runner.verify(&request))
+                .await
+                .map_err(|_| VerifierError::Protocol)??;
+            // The report is stored before its verdict is ordered, so an ordered verdict's
+            // report is always at hand.
+            self.store.put_report(&verdict.report)?;
+            let transaction = SignedTransaction::from_bytes(
+                base64::engine::general_purpose::STANDARD
+                    .decode(&verdict.transaction)
+                    .map_err(|_| VerifierError::Protocol)?,
+            )
+            .map_err(|_| VerifierError::Protocol)?;
+            let outcome = self.orderer.submit(vec![transaction.clone()]).await;
+            match outcome.into_iter().next() {
+                Some(SubmitOutcome::Accepted(receipt)) => {
+                    tracing::info!(enterprise, attempt, "verifier.verdict_ordered");
+                    return Ok(Verified {
+                        verdict,
+                        transaction,
+                        receipt,
+                        enclave,
+                        attempts: attempt,
+                    });
+                }
+                Some(SubmitOutcome::Rejected(Rejection::VerdictNotCurrent { .. })) => {
+                    tracing::info!(enterprise, attempt, "verifier.verdict_overtaken");
+                }
+                Some(SubmitOutcome::Rejected(rejection)) => {
+                    return Err(VerifierError::VerdictRejected(rejection))
+                }
+                Some(SubmitOutcome::Unavailable(reason)) => {
+                    return Err(VerifierError::Unavailable(reason))
+                }
+                None => return Err(VerifierError::Unavailable("no outcome".into())),
+            }
+        }
+        Err(VerifierError::Overtaken)
+    }
+
+    /// Everything the enclave needs for one run.
+    fn verify_request(
+        &self,
+        host: &EnclaveHost,
+        enclave: &OrganizationId,
+        enterprise: &str,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<VerifyRequest, VerifierError> {
+        let chain = self.store.chain()?.ok_or(VerifierError::NoGenesis)?;
+        let blocks = self.channel_blocks(enterprise)?;
+        let newest = commitments(&blocks, enterprise)?
+            .pop()
+            .ok_or_else(|| VerifierError::NoCommitment(enterprise.to_string()))?;
+        let envelope = self.envelope_for(&newest, enclave)?;
+        let base64 = base64::engine::general_purpose::STANDARD;
+        Ok(VerifyRequest {
+            chain_id: chain.chain_id,
+            enterprise: enterprise.to_string(),
+            commitment: hex::encode(newest.commitment),
+            sealed_norms: base64.encode(&envelope.sealed),
+            orderer_keys: chain.orderer_keys.iter().map(hex::encode).collect(),
+            blocks: blocks
+                .iter()
+                .map(|block| base64.encode(bonded_ledger::channel::encode_block(block)))
+                .collect(),
+            from,
+            to,
+            nonce: host.next_nonce(),
+        })
+    }
+
+    /// The envelope `commitment` names for `enclave`.
+    fn envelope_for(
+        &self,
+        commitment: &NormCommitment,
+        enclave: &OrganizationId,
+    ) -> Result<StoredEnvelope, VerifierError> {
+        for hash in &commitment.envelopes {
+            if let Some(envelope) = self.store.envelope(hash)? {
+                if envelope.enclave == enclave.0 && envelope.commitment == commitment.commitment {
+                    return Ok(envelope);
+                }
+            }
+        }
+        Err(VerifierError::NoEnvelope {
+            enclave: enclave.to_string(),
+            commitment: hex::encode(commitment.commitment),
+        })
+    }
+
+    /// The newest verdict of `enterprise` if nothing has been recorded in its channel since: the
+    /// head block holds only verdicts, and the last one was computed on the block before.
+    pub fn current_verdict(
+        &self,
+        enterprise: &str,
+    ) -> Result<Option<(bonded_model::VerdictRecord, bonded_ledger::Hash)>, VerifierError> {
+        let channel = ChannelId(enterprise.to_string());
+        let Some(head) = self
+            .store
+            .heads()?
+            .into_iter()
+            .find(|(id, _)| *id == channel)
+        else {
+            return Ok(None);
+        };
+        let Some(block) = self.store.block(&channel, head.1.height)? else {
+            return Ok(None);
+        };
+        let mut newest = None;
+        for bytes in &block.transactions {
+            let transaction = SignedTransaction::from_bytes(bytes.clone())
+                .map_err(|_| VerifierError::CorruptBlock(enterprise.to_string()))?;
+            let decoded = transaction
+                .decode()
+                .map_err(|_| VerifierError::CorruptBlock(enterprise.to_string()))?;
+            match decoded.body.payload {
+                Payload::Verdict(record) => newest = Some((record, transaction.hash())),
+                _ => return Ok(None),
+            }
+        }
+        Ok(newest.filter(|(record, _)| record.channel_height + 1 == head.1.height))
+    }
+
+    /// The norm commitments recorded in `channel`, oldest first.
+    pub fn commitments(&self, channel: &str) -> Result<Vec<NormCommitment>, VerifierError> {
+        commitments(&self.channel_blocks(channel)?, channel)
+    }
+
+    fn enterprise(&self, id: &str) -> Result<OrganizationId, VerifierError> {
+        let id = OrganizationId(id.to_string());
+        match self.store.organization(&id)? {
+            Some(record) if matches!(record.kind, OrganizationKind::Enterprise { .. }) => Ok(id),
+            _ => Err(VerifierError::UnknownEnterprise(id.0)),
+        }
+    }
+
+    fn registered_enclave(&self, id: &str) -> Result<OrganizationId, VerifierError> {
+        let id = OrganizationId(id.to_string());
+        match self.store.organization(&id)? {
+            Some(record) if matches!(record.kind, OrganizationKind::Enclave { .. }) => Ok(id),
+            _ => Err(VerifierError::UnknownEnclave(id.0)),
+        }
+    }
+
+    fn channel_blocks(&self, enterprise: &str) -> Result<Vec<Block>, VerifierError> {
+        let channel = ChannelId(enterprise.to_string());
+        Ok(self.store.channel_blocks(&channel)?)
+    }
+}
+
+/// The norm commitments recorded in `blocks`, oldest first.
+fn commitments(blocks: &[Block], channel: &str) -> Result<Vec<NormCommitment>, VerifierError> {
+    let mut found = Vec::new();
+    for payload in payloads(blocks, channel)? {
+        if let Payload::NormCommitment(commitment) = payload {
+            found.push(commitment);
+        }
+    }
+    Ok(found)
+}
+
+/// Every payload of `blocks`, in order.
+pub(crate) fn payloads(blocks: &[Block], channel: &str) -> Result<Vec<Payload>, VerifierError> {
+    let mut payloads = Vec::new();
+    for block in blocks {
+        for bytes in &block.transactions {
+            let decoded = SignedTransaction::from_bytes(bytes.clone())
+                .and_then(|transaction| transaction.decode())
+                .map_err(|_| VerifierError::CorruptBlock(channel.to_string()))?;
+            payloads.push(decoded.body.payload);
+        }
+    }
+    Ok(payloads)
+}
+
+fn decode_hex32(field: &'static str, text: &str) -> Result<[u8; 32], VerifierError> {
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(text, &mut bytes).map_err(|_| VerifierError::Encoding {
+        field,
+        encoding: "hex of 32 bytes",
+    })?;
+    Ok(bytes)
+}
