@@ -6,12 +6,20 @@
 //! node stores), the enclave process started from this binary, attested and registered, the
 //! norms sealed to it and committed. Then, median of R runs each:
 //!
-//! - **direct**: `bonded reconcile` on the bundle's files, JSON report rendered;
-//! - **enclave**: one `Verify` exchange with the enclave process: the host builds the request
-//!   from the channel's blocks (base64 of each block) and frames it; the enclave decodes and
-//!   checks every block (hash links, Merkle roots, orderer signatures), collects the records,
-//!   opens the HPKE envelope, checks the commitment, reconciles, redacts and signs the verdict
-//!   transaction; the host reads the answer.
+//! - **direct**: `bonded reconcile` on the channel's records written as bundle files (the bytes
+//!   the enclave's engine reads) and the norms file, JSON report rendered;
+//! - **from blocks**: the same reconciliation from the channel's block bytes in this process:
+//!   decode and check the blocks, collect the records, write the bundle files, reconcile;
+//! - **enclave, cold**: one `Verify` exchange with a freshly started enclave process given the
+//!   whole channel: the host builds the request (base64 of each block) and frames it; the
+//!   enclave decodes and checks every block (hash links, Merkle roots, orderer signatures),
+//!   collects the records, opens the HPKE envelope, checks the commitment, reconciles, redacts
+//!   and signs the verdict transaction; the host reads the answer;
+//! - **enclave, resumed**: the same exchange with an enclave that already verified the channel
+//!   up to the block before (its checkpoint), given the one new block: the steady state of
+//!   continuous verification, where each run adds the records that arrived since the last.
+//!
+//! The resumed and the cold runs must report the same hash, or the benchmark fails.
 
 use std::time::{Duration, Instant};
 
@@ -25,7 +33,7 @@ use bonded_ledger::{ChannelId, Payload, SignedTransaction};
 use bonded_model::{ApprovedCode, AttestationTrust, EnclaveRegistration, OrganizationId, Regime};
 use bonded_norms::{Opening, Salt};
 use bonded_reconcile::generate::{generate_enterprise, GeneratedBundle, GeneratorConfig};
-use bonded_reconcile::{render, Policy};
+use bonded_reconcile::{render, LedgerFiles, Policy};
 use ed25519_dalek::SigningKey;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -36,8 +44,10 @@ use crate::norms_cmd;
 
 const CHAIN_ID: &str = "bonded-bench-enclave";
 const ENTERPRISE: &str = "ENT-BENCH";
-/// Transactions per ordered batch while the chain is built.
-const BATCH: usize = 2_000;
+/// Transactions per ordered batch (and so per block) while the chain is built.
+const BATCH: usize = 500;
+/// Most timed runs: each resumed run needs one block of its own at the channel's end.
+const TAIL_MAX: usize = 50;
 
 /// Runs the comparison and prints one JSON line.
 pub fn run(lines: usize, runs: usize) -> Result<()> {
@@ -47,35 +57,52 @@ pub fn run(lines: usize, runs: usize) -> Result<()> {
     };
     let bundle = generate_enterprise(&config, 0);
     let scratch = tempfile::tempdir().context("creating a scratch folder")?;
-    let mut enclave = spawn(scratch.path())?;
-    let identity = attest(&mut enclave)?;
+    let folder = scratch.path().join("enclave");
+    let identity = attest(&mut spawn(&folder)?)?;
+    let norms_bytes = bundle
+        .file("norms.csv")
+        .context("the bundle has norms")?
+        .to_vec();
     let norms_file = scratch.path().join("norms.csv");
-    std::fs::write(
-        &norms_file,
-        bundle.file("norms.csv").context("the bundle has norms")?,
-    )?;
+    std::fs::write(&norms_file, &norms_bytes)?;
     let opening = Opening {
         salt: Salt::random(&mut rand::rngs::OsRng),
         set: norms_cmd::read_norms(&norms_file)?,
     };
     let sealed = norms_cmd::seal(CHAIN_ID, ENTERPRISE, &identity.norms_key, &opening)?;
-    let chain = build_chain(&bundle, &identity, &opening, &sealed)?;
+    let runs = runs.clamp(1, TAIL_MAX);
+    let chain = build_chain(&bundle, &identity, &opening, &sealed, runs)?;
     let blocks = chain.blocks(&ChannelId(ENTERPRISE.into()));
+    let last = blocks.len() - 1;
 
-    let direct = median(runs, || direct_run(&bundle))?;
-    let mut nonce = 0;
-    let enclave_time = median(runs, || {
-        nonce += 1;
-        let request = verify_request(&chain, &opening, &sealed, nonce);
-        match enclave.request(&Request::Verify(request))? {
-            Response::Verdict(_) => Ok(()),
-            other => bail!("expected a verdict, got {other:?}"),
-        }
+    // The engine's input exactly as the enclave builds it: the channel's records as bundle
+    // files, and the norms file.
+    let files = ledger_files(blocks, chain.orderer_key())?;
+    let direct = median(runs, || direct_run(&files, &norms_bytes))?;
+    let encoded: Vec<Vec<u8>> = blocks
+        .iter()
+        .map(bonded_ledger::channel::encode_block)
+        .collect();
+    let from_blocks = median(runs, || {
+        from_blocks_run(&encoded, chain.orderer_key(), &norms_bytes)
     })?;
-    let _ = enclave.request(&Request::Shutdown {});
-    enclave.wait(Duration::from_secs(10));
+    let request = |start: usize, nonce: u64| {
+        Request::Verify(verify_request(&chain, &opening, &sealed, start, nonce))
+    };
+    // Cold: a fresh enclave given the whole channel. Warm: an enclave that verified all but the
+    // newest block, given that block.
+    let (cold, cold_report) = median_fresh(runs, &folder, |nonce| request(0, nonce))?;
+    let resumed = median_resumed(runs, &folder, last, request, || {
+        direct_run(&files, &norms_bytes)
+    })?;
+    let (warm, warm_report) = (resumed.enclave, resumed.report);
+    if cold_report != warm_report {
+        bail!("the resumed verification reported {warm_report}, the whole one {cold_report}");
+    }
     let transactions: usize = blocks.iter().map(|block| block.transactions.len()).sum();
-    let overhead = (enclave_time.as_secs_f64() / direct.as_secs_f64() - 1.0) * 100.0;
+    let overhead = |time: Duration| {
+        ((time.as_secs_f64() / direct.as_secs_f64() - 1.0) * 1000.0).round() / 10.0
+    };
     println!(
         "{}",
         json!({
@@ -83,23 +110,120 @@ pub fn run(lines: usize, runs: usize) -> Result<()> {
             "norm_rows": opening.set.rows().len(),
             "channel_blocks": blocks.len(),
             "channel_transactions": transactions,
+            "resumed_runs_add": "one block of one record each",
             "runs": runs,
             "direct_ms": millis(direct),
-            "enclave_ms": millis(enclave_time),
-            "overhead_percent": (overhead * 10.0).round() / 10.0,
+            "from_blocks_ms": millis(from_blocks),
+            "enclave_cold_ms": millis(cold),
+            "enclave_resumed_ms": millis(warm),
+            "cold_overhead_percent": overhead(cold),
+            "resumed_overhead_percent": overhead(warm),
+            "paired_direct_ms": millis(resumed.direct),
+            "paired_overhead_percent": (resumed.ratio * 1000.0).round() / 10.0,
         })
     );
     Ok(())
+}
+
+/// Resumed runs, each paired with a direct run just before it so that both see the same load.
+struct Resumed {
+    enclave: Duration,
+    direct: Duration,
+    /// The median over pairs of (resumed / direct - 1).
+    ratio: f64,
+    report: String,
+}
+
+/// The median time of one `Verify` exchange in a running enclave that holds the channel up to
+/// the block before, each run adding one of the channel's last `runs` blocks (one record each),
+/// and of the direct run timed right before it.
+fn median_resumed(
+    runs: usize,
+    folder: &std::path::Path,
+    last: usize,
+    request: impl Fn(usize, u64) -> Request,
+    mut direct: impl FnMut() -> Result<()>,
+) -> Result<Resumed> {
+    let mut enclave = spawn(folder)?;
+    let first = last + 1 - runs;
+    let primer = match request(0, 0) {
+        Request::Verify(mut verify) => {
+            verify.blocks.truncate(first);
+            Request::Verify(verify)
+        }
+        other => other,
+    };
+    expect_verdict(enclave.request(&primer)?)?;
+    let (mut enclave_times, mut direct_times, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let mut report = String::new();
+    for start in first..=last {
+        let mut next = request(start, start as u64 + 1);
+        if let Request::Verify(verify) = &mut next {
+            verify.blocks.truncate(1);
+        }
+        let started = Instant::now();
+        direct()?;
+        let direct_time = started.elapsed();
+        let started = Instant::now();
+        let answer = enclave.request(&next)?;
+        let enclave_time = started.elapsed();
+        report = expect_verdict(answer)?;
+        ratios.push(enclave_time.as_secs_f64() / direct_time.as_secs_f64() - 1.0);
+        enclave_times.push(enclave_time);
+        direct_times.push(direct_time);
+    }
+    let _ = enclave.request(&Request::Shutdown {});
+    enclave.wait(Duration::from_secs(10));
+    enclave_times.sort();
+    direct_times.sort();
+    ratios.sort_by(f64::total_cmp);
+    Ok(Resumed {
+        enclave: enclave_times[runs / 2],
+        direct: direct_times[runs / 2],
+        ratio: ratios[runs / 2],
+        report,
+    })
+}
+
+/// The median time of one `Verify` exchange, each run in a fresh enclave process.
+fn median_fresh(
+    runs: usize,
+    folder: &std::path::Path,
+    request: impl Fn(u64) -> Request,
+) -> Result<(Duration, String)> {
+    let mut times = Vec::with_capacity(runs);
+    let mut report = String::new();
+    for run in 0..runs.max(1) {
+        let mut enclave = spawn(folder)?;
+        let request = request(run as u64 + 1);
+        let started = Instant::now();
+        let answer = enclave.request(&request)?;
+        times.push(started.elapsed());
+        report = expect_verdict(answer)?;
+        let _ = enclave.request(&Request::Shutdown {});
+        enclave.wait(Duration::from_secs(10));
+    }
+    times.sort();
+    Ok((times[times.len() / 2], report))
+}
+
+/// The verdict's report hash.
+fn expect_verdict(response: Response) -> Result<String> {
+    match response {
+        Response::Verdict(verdict) => Ok(verdict.report_sha256),
+        other => bail!("expected a verdict, got {other:?}"),
+    }
 }
 
 fn spawn(data: &std::path::Path) -> Result<EnclaveProcess> {
     let launch = Launch {
         program: std::env::current_exe().context("locating the bonded executable")?,
         arguments: vec!["enclave-program".into()],
-        echo_log: false,
+        // BONDED_LOG=bonded_enclave=debug shows the enclave's own phase timings.
+        echo_log: true,
         keep_output: false,
     };
-    let mut enclave = EnclaveProcess::launch(&launch, &data.join("enclave"))?;
+    let mut enclave = EnclaveProcess::launch(&launch, data)?;
     enclave.timeout = Duration::from_secs(600);
     Ok(enclave)
 }
@@ -115,9 +239,58 @@ fn attest(enclave: &mut EnclaveProcess) -> Result<IdentityResponse> {
     }
 }
 
-fn direct_run(bundle: &GeneratedBundle) -> Result<()> {
-    let report = bonded_reconcile::reconcile(&bundle.input(), &Policy::default(), None, None)?;
+/// `bonded reconcile` on the channel's files and the norms: parse, balances, rules, JSON.
+fn direct_run(files: &LedgerFiles, norms: &[u8]) -> Result<()> {
+    let mut input = files.input();
+    input.norms = Some(norms);
+    let report = bonded_reconcile::reconcile(&input, &Policy::default(), None, None)?;
     render::json(&report)?;
+    Ok(())
+}
+
+/// The bundle files of the channel's records.
+fn ledger_files(blocks: &[bonded_ledger::Block], orderer_key: [u8; 32]) -> Result<LedgerFiles> {
+    let channel = ChannelId(ENTERPRISE.into());
+    let anchor = bonded_ledger::channel::ChannelAnchor {
+        chain_id: CHAIN_ID,
+        channel: &channel,
+        orderer_keys: &[orderer_key],
+    };
+    let verified = bonded_ledger::channel::verify_channel(anchor, blocks)?;
+    let records = bonded_enclave::records::ChannelRecords::collect(&verified.transactions);
+    Ok(records.records.files())
+}
+
+/// The same reconciliation from the channel's block bytes, in this process: decode and check
+/// the blocks, collect the records, reconcile with the norms file, render.
+fn from_blocks_run(encoded: &[Vec<u8>], orderer_key: [u8; 32], norms: &[u8]) -> Result<()> {
+    let blocks = encoded
+        .iter()
+        .enumerate()
+        .map(|(position, bytes)| bonded_ledger::channel::decode_block(bytes, position))
+        .collect::<Result<Vec<_>, _>>()?;
+    let channel = ChannelId(ENTERPRISE.into());
+    let anchor = bonded_ledger::channel::ChannelAnchor {
+        chain_id: CHAIN_ID,
+        channel: &channel,
+        orderer_keys: &[orderer_key],
+    };
+    let started = Instant::now();
+    let verified = bonded_ledger::channel::verify_channel(anchor, &blocks)?;
+    let verified_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let records = bonded_enclave::records::ChannelRecords::collect(&verified.transactions);
+    let files = records.records.files();
+    let files_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let mut input = files.input();
+    input.norms = Some(norms);
+    let report = bonded_reconcile::reconcile(&input, &Policy::default(), None, None)?;
+    render::json(&report)?;
+    tracing::debug!(
+        verified_ms,
+        files_ms,
+        done_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "bench.from_blocks"
+    );
     Ok(())
 }
 
@@ -125,6 +298,7 @@ fn verify_request(
     chain: &MemoryLedger,
     opening: &Opening,
     sealed: &[u8],
+    start: usize,
     nonce: u64,
 ) -> VerifyRequest {
     let base64 = base64::engine::general_purpose::STANDARD;
@@ -134,8 +308,7 @@ fn verify_request(
         commitment: hex::encode(opening.commitment()),
         sealed_norms: base64.encode(sealed),
         orderer_keys: vec![hex::encode(chain.orderer_key())],
-        blocks: chain
-            .blocks(&ChannelId(ENTERPRISE.into()))
+        blocks: chain.blocks(&ChannelId(ENTERPRISE.into()))[start..]
             .iter()
             .map(|block| base64.encode(bonded_ledger::channel::encode_block(block)))
             .collect(),
@@ -151,6 +324,7 @@ fn build_chain(
     identity: &IdentityResponse,
     opening: &Opening,
     sealed: &[u8],
+    tail: usize,
 ) -> Result<MemoryLedger> {
     let mut rng = rand::rngs::OsRng;
     let customs = SigningKey::generate(&mut rng);
@@ -177,15 +351,20 @@ fn build_chain(
     for transaction in system {
         order(&mut chain, std::slice::from_ref(&transaction))?;
     }
-    let records = records(bundle, &signer, &customs, &enterprise)?;
-    for batch in records.chunks(BATCH) {
-        order(&mut chain, batch)?;
-    }
     let envelope: [u8; 32] = Sha256::digest(sealed).into();
     let record = norms_cmd::commitment_record(opening, Regime::ExportProduction, 1, envelope)?;
     let channel = ChannelId(ENTERPRISE.into());
     let commitment = signer.sign(&enterprise, channel, Payload::NormCommitment(record))?;
-    order(&mut chain, &[commitment])?;
+    let mut records = records(bundle, &signer, &customs, &enterprise)?;
+    records.insert(0, commitment);
+    // The last `tail` records come one per block, as the day's records a resumed run adds.
+    let split = records.len().saturating_sub(tail);
+    for batch in records[..split].chunks(BATCH) {
+        order(&mut chain, batch)?;
+    }
+    for single in records[split..].chunks(1) {
+        order(&mut chain, single)?;
+    }
     Ok(chain)
 }
 

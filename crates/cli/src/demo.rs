@@ -22,12 +22,15 @@ use bonded_node::Node;
 use bonded_ordering::{OrdererSettings, SubmitOutcome};
 use ed25519_dalek::SigningKey;
 
+use crate::demo_enclave::DemoEnclave;
 use crate::network::{self, Signer};
 use crate::{demo_enclave, demo_reports, keys};
 
 pub const CHAIN_ID: &str = "bonded-demo";
 const CUSTOMS_ID: &str = "CUSTOMS-HCM";
 const DEMO_YEAR: i32 = 2026;
+/// The demo's authorized economic operator, which runs an enclave of its own.
+const AEO_ID: &str = "ENT-0301111111";
 
 /// A demo enterprise and what it makes.
 struct DemoEnterprise {
@@ -161,6 +164,11 @@ impl Layout {
         self.data.join("keys").join(format!("{name}.pem"))
     }
 
+    /// The simulated vendor's secret, which both demo enclave platforms chain to.
+    fn vendor(&self) -> PathBuf {
+        self.data.join("simulated-vendor-secret")
+    }
+
     fn node_data(&self) -> PathBuf {
         self.data.join("node")
     }
@@ -185,7 +193,7 @@ pub async fn run(data: &Path, listen: SocketAddr) -> Result<()> {
         clock: Arc::new(network::wall_clock_ms),
     };
     let node = Node::start(&layout.node_data(), orderer_key, settings).await?;
-    let host = demo_enclave::start(&layout.data.join("enclave"), CHAIN_ID)?;
+    let host = demo_enclave::start(&layout.data.join("enclave"), &layout.vendor(), CHAIN_ID)?;
     node.host_enclave(host.clone())?;
     if node.store.chain()?.is_none() {
         populate(&layout, &node, demo_enclave::trust(&host)?).await?;
@@ -193,14 +201,21 @@ pub async fn run(data: &Path, listen: SocketAddr) -> Result<()> {
     write_node_config(&layout, address)?;
     demo_reports::write_norms(&layout.data, DEMO_YEAR)?;
     let reports = demo_reports::reconcile_all(&layout.data, &node.store)?;
-    let enclave = seal_all_norms(&layout, &node).await;
+    let enclaves = seal_all_norms(&layout, &node).await;
     print_welcome(&layout, &node, address)?;
     demo_reports::print(&reports);
-    match enclave {
-        Ok(id) => {
-            let ids: Vec<&str> = ENTERPRISES.iter().map(|enterprise| enterprise.id).collect();
-            println!("\nEnclave {id} (simulated SGX, test attestation policy) holds the norms.");
-            demo_enclave::print_verdicts(&node, &ids).await?;
+    match &enclaves {
+        Ok((customs, own)) => {
+            println!(
+                "\nEnclaves (simulated SGX, test attestation policy): {} for customs, {} on {}'s \
+                 premises.",
+                customs.id, own.id, AEO_ID
+            );
+            let runs: Vec<(&str, Option<&demo_enclave::DemoEnclave>)> = ENTERPRISES
+                .iter()
+                .map(|enterprise| (enterprise.id, (enterprise.id == AEO_ID).then_some(own)))
+                .collect();
+            demo_enclave::print_clearances(&node, &runs).await;
         }
         Err(error) => println!("\nNo confidential verification: {error:#}"),
     }
@@ -208,20 +223,34 @@ pub async fn run(data: &Path, listen: SocketAddr) -> Result<()> {
     Ok(())
 }
 
-/// Registers the customs enclave and seals every enterprise's norms to it; returns its id.
-async fn seal_all_norms(layout: &Layout, node: &Node) -> Result<String> {
+/// Registers the customs enclave and the AEO's own, and seals every enterprise's norms: to the
+/// customs enclave, and for the AEO to its own enclave as well.
+async fn seal_all_norms(layout: &Layout, node: &Node) -> Result<(DemoEnclave, DemoEnclave)> {
     let customs = keys::read(&layout.key("customs"))?;
     // Nonces from the clock, so that records of a later run never repeat an earlier one's.
     let first_nonce = u64::try_from(network::wall_clock_ms()).unwrap_or(0) * 1000;
     let signer = Signer::new(CHAIN_ID, first_nonce);
-    let enclave = demo_enclave::register(node, &signer, &customs).await?;
+    let customs_enclave = demo_enclave::register_customs(node, &signer, &customs).await?;
+    let aeo_key = keys::read(&layout.key(AEO_ID))?;
+    let aeo_host =
+        demo_enclave::start(&layout.data.join("aeo-enclave"), &layout.vendor(), CHAIN_ID)?;
+    let own = (
+        &aeo_key,
+        "ENCLAVE-AEO",
+        "Saigon Footwear on-premises verifier (simulated SGX)",
+    );
+    let aeo_enclave = demo_enclave::register(node, &signer, own, aeo_host).await?;
     for enterprise in ENTERPRISES {
         let key = keys::read(&layout.key(enterprise.id))?;
         let norms = demo_reports::norms_path(&layout.data, enterprise.id);
         let party = (enterprise.id, &key, enterprise.regime);
-        demo_enclave::seal_norms(node, &signer, party, &enclave, &norms).await?;
+        let mut targets = vec![&customs_enclave];
+        if enterprise.id == AEO_ID {
+            targets.push(&aeo_enclave);
+        }
+        demo_enclave::seal_norms(node, &signer, party, &targets, &norms).await?;
     }
-    Ok(enclave)
+    Ok((customs_enclave, aeo_enclave))
 }
 
 fn create_keys(layout: &Layout) -> Result<SigningKey> {
@@ -482,6 +511,13 @@ fn print_welcome(layout: &Layout, node: &Node, address: SocketAddr) -> Result<()
         layout.key("customs").display()
     );
     println!("  bonded query --node {url} tx <transaction hash from the submit output>");
+    println!(
+        "  bonded norms submit --node {url} --key {} {}",
+        layout.key("ENT-0302222222").display(),
+        demo_reports::norms_path(&layout.data, "ENT-0302222222").display()
+    );
+    println!("  bonded verdict --node {url} --enterprise ENT-0302222222 --period {DEMO_YEAR}");
+    println!("  curl {url}/v1/enterprises/{AEO_ID}/clearance");
     println!(
         "  stop with Ctrl-C, then: bonded verify --data {}",
         layout.node_data().display()

@@ -1,9 +1,13 @@
 //! The demo's confidential verifier: customs hosts an enclave, every demo enterprise seals its
-//! norms to it, and the demo prints the verdicts beside the reconciliation in the clear.
+//! norms to it, and the demo prints each enterprise's clearance beside the reconciliation in
+//! the clear. The footwear maker is an authorized economic operator: it also runs an enclave of
+//! its own (on one machine, beside the node; in a network, on its own premises), seals its norms
+//! to both, and its own verdict clears it only once the customs enclave reaches the same one.
 //!
-//! The enclave runs as `bonded enclave-program`, a child process of the demo, on the simulated
-//! SGX platform whose secret lives in `DIR/enclave`. The chain trusts the simulated root (the
-//! test attestation policy) and says so. The measurement follows the binary: after a rebuild the
+//! Each enclave runs as `bonded enclave-program`, a child process of the demo, on a simulated SGX
+//! platform of its own (`DIR/enclave`, `DIR/aeo-enclave`); both platforms chain to one simulated
+//! vendor root (`DIR/simulated-vendor-secret`), as real ones chain to Intel's. The chain trusts
+//! that simulated root (the test attestation policy) and says so. The measurement follows the binary: after a rebuild the
 //! enclave has new keys, so customs approves and registers the new enclave and the enterprises
 //! seal their norms again, exactly as they would after an enclave upgrade on hardware.
 
@@ -13,10 +17,9 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use base64::Engine as _;
 use bonded_enclave::host::Launch;
-use bonded_ledger::{ChannelId, Hash, Payload, SignedTransaction};
-use bonded_model::{
-    ApprovedCode, AttestationTrust, EnclaveRegistration, OrganizationId, Regime, VerdictRecord,
-};
+use bonded_ledger::clearance::Clearance;
+use bonded_ledger::{ChannelId, Payload, SignedTransaction};
+use bonded_model::{ApprovedCode, AttestationTrust, EnclaveRegistration, OrganizationId, Regime};
 use bonded_node::verifier::EnclaveHost;
 use bonded_node::Node;
 use bonded_norms::{Opening, Salt};
@@ -26,11 +29,16 @@ use sha2::{Digest, Sha256};
 use crate::network::{self, Signer};
 use crate::norms_cmd;
 
-/// Starts the enclave as a child of this process, on `folder`.
-pub fn start(folder: &Path, chain_id: &str) -> Result<Arc<EnclaveHost>> {
+/// Starts an enclave as a child of this process, on the simulated platform in `folder`, whose
+/// PKI chains to the simulated vendor whose secret is in `vendor`.
+pub fn start(folder: &Path, vendor: &Path, chain_id: &str) -> Result<Arc<EnclaveHost>> {
     let launch = Launch {
         program: std::env::current_exe().context("locating the bonded executable")?,
-        arguments: vec!["enclave-program".into()],
+        arguments: vec![
+            "enclave-program".into(),
+            "--vendor".into(),
+            vendor.as_os_str().to_owned(),
+        ],
         echo_log: true,
         keep_output: false,
     };
@@ -52,11 +60,19 @@ pub fn trust(host: &EnclaveHost) -> Result<AttestationTrust> {
     Ok(AttestationTrust::Test { simulated_root })
 }
 
-/// Approves and registers the hosted enclave unless it already is; returns its registry id.
-pub async fn register(node: &Node, signer: &Signer, customs: &SigningKey) -> Result<String> {
-    if let Some(id) = node.hosted_enclave_id()? {
-        return Ok(id.to_string());
-    }
+/// A registered enclave the demo runs: its registry id and norms key.
+pub struct DemoEnclave {
+    pub id: String,
+    pub norms_key: String,
+    pub host: Arc<EnclaveHost>,
+}
+
+/// Approves and registers the customs enclave unless it already is.
+pub async fn register_customs(
+    node: &Node,
+    signer: &Signer,
+    customs: &SigningKey,
+) -> Result<DemoEnclave> {
     let chain = node
         .store
         .chain()?
@@ -67,49 +83,86 @@ pub async fn register(node: &Node, signer: &Signer, customs: &SigningKey) -> Res
              only Intel's root); remove the folder and start the demo again"
         );
     }
-    let host = node.enclave.get().context("the demo hosts no enclave")?;
-    let identity = host.attest(&chain.chain_id, network::wall_clock_ms())?;
-    let id = format!("ENCLAVE-CUSTOMS-{}", &identity.mr_enclave[..8]);
+    let host = node
+        .enclave
+        .get()
+        .context("the demo hosts no enclave")?
+        .clone();
+    let approval = ApprovedCode::Enclave {
+        mr_enclave: hex32(&host.identity().mr_enclave)?,
+    };
+    if !chain.approved_code.contains(&approval) {
+        let payload = Payload::ApproveEnclaveCode(approval);
+        submit(
+            node,
+            vec![signer.sign(customs, ChannelId::system(), payload)?],
+        )
+        .await?;
+    }
+    let prefix = "ENCLAVE-CUSTOMS";
+    register(
+        node,
+        signer,
+        (customs, prefix, "Customs verifier (simulated SGX)"),
+        host,
+    )
+    .await
+}
+
+/// Registers an enclave under `key`'s organization (customs, or an AEO for its own premises)
+/// unless it already is; the code must be approved already.
+pub async fn register(
+    node: &Node,
+    signer: &Signer,
+    (key, prefix, name): (&SigningKey, &str, &str),
+    host: Arc<EnclaveHost>,
+) -> Result<DemoEnclave> {
+    let norms_key = host.identity().norms_key.clone();
+    if let Some(id) = node.store.organization_of_key(&host.verdict_key()?)? {
+        return Ok(DemoEnclave {
+            id: id.to_string(),
+            norms_key,
+            host,
+        });
+    }
+    let identity = host.attest(signer.chain_id.as_str(), network::wall_clock_ms())?;
+    let id = format!("{prefix}-{}", &identity.mr_enclave[..8]);
     let base64 = base64::engine::general_purpose::STANDARD;
     let registration = EnclaveRegistration {
         enclave: OrganizationId(id.clone()),
-        name: "Customs verifier (simulated SGX)".into(),
+        name: name.into(),
         quote: base64.decode(&identity.quote)?,
         collateral: base64.decode(&identity.collateral)?,
         verdict_key: hex32(&identity.verdict_key)?,
         norms_key: hex32(&identity.norms_key)?,
     };
-    let approval = ApprovedCode::Enclave {
-        mr_enclave: hex32(&identity.mr_enclave)?,
-    };
-    let system = ChannelId::system();
-    let mut envelopes = Vec::new();
-    if !chain.approved_code.contains(&approval) {
-        let payload = Payload::ApproveEnclaveCode(approval);
-        envelopes.push(signer.sign(customs, system.clone(), payload)?);
-    }
-    envelopes.push(signer.sign(customs, system, Payload::RegisterEnclave(registration))?);
-    submit(node, envelopes).await?;
-    Ok(id)
+    let payload = Payload::RegisterEnclave(registration);
+    submit(node, vec![signer.sign(key, ChannelId::system(), payload)?]).await?;
+    Ok(DemoEnclave {
+        id,
+        norms_key,
+        host,
+    })
 }
 
-/// Seals an enterprise's norms file to the hosted enclave and records the commitment, unless
-/// its newest commitment already names an envelope for this enclave.
+/// Seals an enterprise's norms file to each of `enclaves` and records one commitment naming
+/// every envelope, unless its newest commitment already names an envelope for each.
 pub async fn seal_norms(
     node: &Node,
     signer: &Signer,
     enterprise: (&str, &SigningKey, Regime),
-    enclave: &str,
+    enclaves: &[&DemoEnclave],
     norms_file: &Path,
 ) -> Result<bool> {
     let (id, key, regime) = enterprise;
     let recorded = node.commitments(id)?;
-    let enclave_id = OrganizationId(enclave.to_string());
     if let Some(newest) = recorded.last() {
-        let stored = newest.envelopes.iter().any(|hash| {
-            matches!(node.store.envelope(hash), Ok(Some(envelope)) if envelope.enclave == enclave_id.0)
-        });
-        if stored {
+        let held = |enclave: &&DemoEnclave| {
+            newest.envelopes.iter().any(|hash| {
+                matches!(node.store.envelope(hash), Ok(Some(stored)) if stored.enclave == enclave.id)
+            })
+        };
+        if enclaves.iter().all(held) {
             return Ok(false);
         }
     }
@@ -117,60 +170,85 @@ pub async fn seal_norms(
         .store
         .chain()?
         .context("the demo chain has no genesis")?;
-    let host = node.enclave.get().context("the demo hosts no enclave")?;
     let opening = Opening {
         salt: Salt::random(&mut rand::rngs::OsRng),
         set: norms_cmd::read_norms(norms_file)?,
     };
-    let sealed = norms_cmd::seal(&chain.chain_id, id, &host.identity().norms_key, &opening)?;
-    let envelope: [u8; 32] = Sha256::digest(&sealed).into();
+    let sealed = enclaves
+        .iter()
+        .map(|enclave| norms_cmd::seal(&chain.chain_id, id, &enclave.norms_key, &opening))
+        .collect::<Result<Vec<_>>>()?;
     let version = recorded.last().map_or(1, |last| last.version + 1);
-    let record = norms_cmd::commitment_record(&opening, regime, version, envelope)?;
+    let first: [u8; 32] = Sha256::digest(&sealed[0]).into();
+    let mut record = norms_cmd::commitment_record(&opening, regime, version, first)?;
+    record.envelopes = sealed
+        .iter()
+        .map(|bytes| Sha256::digest(bytes).into())
+        .collect();
     let channel = ChannelId(id.to_string());
     let transaction = signer.sign(key, channel, Payload::NormCommitment(record))?;
     submit(node, vec![transaction]).await?;
     let base64 = base64::engine::general_purpose::STANDARD;
     let commitment = hex::encode(opening.commitment());
-    node.submit_envelope(id, enclave, &commitment, &base64.encode(&sealed))?;
+    for (enclave, bytes) in enclaves.iter().zip(&sealed) {
+        node.submit_envelope(id, &enclave.id, &commitment, &base64.encode(bytes))?;
+    }
     Ok(true)
 }
 
-/// One verdict line per enterprise: its current verdict, or a fresh run when records arrived
-/// since the last one (so reopening an unchanged demo records nothing new).
-pub async fn print_verdicts(node: &Node, enterprises: &[&str]) -> Result<()> {
-    println!("\nConfidential verification in the customs enclave (norms sealed; TEST POLICY):");
-    for enterprise in enterprises {
-        let current = match node.current_verdict(enterprise)? {
-            Some(current) => Ok(current),
-            None => fresh_verdict(node, enterprise).await,
-        };
-        match current {
-            Ok((record, hash)) => println!(
-                "  {enterprise}: {} ({} critical, {} warning, {} not evaluable), block {}, \
-                 verdict {hash}",
-                if record.compliant() {
-                    "compliant"
-                } else {
-                    "NOT compliant"
-                },
-                record.critical,
-                record.warning,
-                record.not_evaluable,
-                record.channel_height,
-            ),
+/// Each enterprise's clearance, after running what it lacks: an AEO's own enclave first (its
+/// self-assessment), then the customs enclave, which confirms it or not. An enterprise whose
+/// verdicts are still current is not run again, so reopening an unchanged demo records nothing.
+pub async fn print_clearances(node: &Node, enterprises: &[(&str, Option<&DemoEnclave>)]) {
+    println!("\nConfidential verification (norms sealed to the enclaves; TEST POLICY):");
+    for (enterprise, own) in enterprises {
+        match clear(node, enterprise, *own).await {
+            Ok(line) => println!("  {enterprise}: {line}"),
             Err(error) => println!("  {enterprise}: verification failed: {error:#}"),
         }
     }
-    Ok(())
 }
 
-async fn fresh_verdict(node: &Node, enterprise: &str) -> Result<(VerdictRecord, Hash)> {
-    let verified = node.verify_enterprise(enterprise, None, None).await?;
-    let decoded = verified.transaction.decode()?;
-    let Payload::Verdict(record) = decoded.body.payload else {
-        bail!("the enclave signed something other than a verdict");
+async fn clear(node: &Node, enterprise: &str, own: Option<&DemoEnclave>) -> Result<String> {
+    let settled = |clearance: &Clearance| {
+        matches!(
+            clearance,
+            Clearance::Cleared { .. }
+                | Clearance::NotCompliant { .. }
+                | Clearance::Disagreement { .. }
+        )
     };
-    Ok((record, verified.transaction.hash()))
+    if !settled(&node.clearance(enterprise)?) {
+        if let Some(own) = own {
+            node.verify_with(&own.host, enterprise, None, None).await?;
+        }
+        node.verify_enterprise(enterprise, None, None).await?;
+    }
+    Ok(describe(&node.clearance(enterprise)?))
+}
+
+fn describe(clearance: &Clearance) -> String {
+    match clearance {
+        Clearance::Cleared {
+            verdict,
+            confirmed_by: Some(customs),
+        } => format!(
+            "cleared: its own enclave's verdict {verdict} confirmed by the customs enclave's \
+             {customs}"
+        ),
+        Clearance::Cleared { verdict, .. } => format!("cleared by verdict {verdict}"),
+        Clearance::NotCompliant { verdict } => {
+            format!("NOT compliant: verdict {verdict} has critical findings")
+        }
+        Clearance::AwaitingConfirmation { verdict } => {
+            format!("awaiting the customs enclave's confirmation of {verdict}")
+        }
+        Clearance::Disagreement { own, customs } => {
+            format!("DISAGREEMENT: own verdict {own} and customs verdict {customs} differ")
+        }
+        Clearance::Stale { verdict } => format!("stale: records arrived after {verdict}"),
+        Clearance::NoVerdict => "no verdict yet".into(),
+    }
 }
 
 async fn submit(node: &Node, envelopes: Vec<SignedTransaction>) -> Result<()> {

@@ -113,6 +113,9 @@ enum Command {
     EnclaveProgram {
         #[arg(long)]
         data: PathBuf,
+        /// The simulated vendor's secret, shared by enclaves that chain to one simulated root.
+        #[arg(long)]
+        vendor: Option<PathBuf>,
     },
 }
 
@@ -199,8 +202,8 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if let Command::EnclaveProgram { data } = &cli.command {
-        return bonded_enclave::program::serve_stdio(data);
+    if let Command::EnclaveProgram { data, vendor } = &cli.command {
+        return bonded_enclave::program::serve_stdio(data, vendor.as_deref());
     }
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,

@@ -174,6 +174,21 @@ fn sealed_norms_give_the_clear_verdict_and_never_leave_the_enclave() {
         "the clear report quotes the jacket's loss, so the scan below can fail"
     );
 
+    // The AEO's own verdict stands confirmed by the customs enclave; the garment maker's new
+    // verdict does not clear it.
+    let (status, aeo) = get(&demo.url, &format!("/v1/enterprises/{FOOTWEAR}/clearance"));
+    assert_eq!(status, 200);
+    assert_eq!(aeo["status"], "cleared", "{aeo}");
+    assert!(aeo["confirmed_by"].is_string(), "{aeo}");
+    let (_, garment) = get(&demo.url, &format!("/v1/enterprises/{GARMENT}/clearance"));
+    assert_eq!(verdict["clearance"], garment);
+    let expected = if critical == 0 {
+        "cleared"
+    } else {
+        "not_compliant"
+    };
+    assert_eq!(garment["status"], expected, "{garment}");
+
     // Everything customs and the host can read, gathered while the node runs.
     let mut seen: Vec<(String, Vec<u8>)> = vec![
         ("norms submit stdout".into(), submitted.stdout.clone()),

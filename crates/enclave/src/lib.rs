@@ -32,7 +32,8 @@
 //! | request | fields | response |
 //! |---|---|---|
 //! | `Identity` | `chain_id`, `at_ms` (collateral issue time, Unix ms) | `Identity` |
-//! | `Verify` | `chain_id`, `enterprise`, `commitment` (hex), `sealed_norms` (base64 envelope), `orderer_keys` (hex), `blocks` (base64 postcard blocks of the channel, heights 0 to head), `from`, `to` (ISO dates or null), `nonce` | `Verdict` |
+//! | `Verify` | `chain_id`, `enterprise`, `commitment` (hex), `sealed_norms` (base64 envelope), `orderer_keys` (hex), `blocks` (base64 postcard blocks of the channel up to its head: from height 0, or after the enclave's checkpoint), `from`, `to` (ISO dates or null), `nonce` | `Verdict` |
+//! | `Checkpoint` | `chain_id`, `enterprise` | `Checkpoint` |
 //! | `Shutdown` | none | `Goodbye`, then the process exits 0 |
 //!
 //! Responses ([`protocol::Response`]):
@@ -48,6 +49,8 @@
 //!   exactly the bytes hashed), `report_sha256` (hex) and `transaction` (base64): a ledger
 //!   transaction in the enterprise's channel whose payload is a `verdict` naming the same
 //!   inputs, the report hash and the finding counts, signed with the verdict key.
+//! - `Checkpoint`: `height` and `head` (hex) of the newest block of the channel the enclave has
+//!   verified and kept ([`checkpoint`]), both null if it holds none.
 //! - `Error`: `code` ([`protocol::ErrorCode`]) and `message`. No error message holds a norm
 //!   value. After an error the enclave keeps serving, except after `FrameTooLarge`: the stream
 //!   can no longer be split into messages, so the enclave answers and exits with status 2.
@@ -62,9 +65,11 @@
 //! - The private keys exist in clear only in this process; on disk they are sealed.
 //! - Every response to a well-formed `Verify` is either a signed verdict or an `Error`.
 //! - A verdict is computed only on records from blocks that form the channel's hash chain from
-//!   height 0, with matching Merkle roots and orderer signatures, and only with the newest norm
-//!   commitment recorded among them.
+//!   height 0, with matching Merkle roots and orderer signatures (checked now, or in an earlier
+//!   request whose checkpoint this one continues), and only with the newest norm commitment
+//!   recorded among them.
 
+pub mod checkpoint;
 pub mod frame;
 pub mod host;
 pub mod keys;

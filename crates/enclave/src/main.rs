@@ -1,4 +1,4 @@
-//! The enclave program. `bonded-enclave --data DIR` serves the framed protocol of the
+//! The enclave program. `bonded-enclave --data DIR [--vendor FILE]` serves the framed protocol of the
 //! `bonded_enclave` crate on stdin and stdout (see [`bonded_enclave::program`]). Logs go to
 //! stderr and never carry norm values.
 
@@ -11,9 +11,11 @@ use anyhow::bail;
 fn main() -> ExitCode {
     init_logging();
     match parse_arguments(std::env::args().skip(1)) {
-        Ok(data) => bonded_enclave::program::serve_stdio(&data),
+        Ok((data, vendor)) => bonded_enclave::program::serve_stdio(&data, vendor.as_deref()),
         Err(error) => {
-            eprintln!("bonded-enclave: {error:#}\nusage: bonded-enclave --data DIR");
+            eprintln!(
+                "bonded-enclave: {error:#}\nusage: bonded-enclave --data DIR [--vendor FILE]"
+            );
             ExitCode::from(1)
         }
     }
@@ -29,13 +31,22 @@ fn init_logging() {
         .init();
 }
 
-fn parse_arguments(mut arguments: impl Iterator<Item = String>) -> anyhow::Result<PathBuf> {
-    match (
-        arguments.next().as_deref(),
-        arguments.next(),
-        arguments.next(),
-    ) {
-        (Some("--data"), Some(folder), None) => Ok(PathBuf::from(folder)),
-        _ => bail!("expected exactly --data DIR"),
+/// `--data DIR` and an optional `--vendor FILE`, in either order.
+fn parse_arguments(
+    arguments: impl Iterator<Item = String>,
+) -> anyhow::Result<(PathBuf, Option<PathBuf>)> {
+    let (mut data, mut vendor) = (None, None);
+    let mut arguments = arguments.peekable();
+    while let Some(flag) = arguments.next() {
+        let value = arguments.next().map(PathBuf::from);
+        match (flag.as_str(), value) {
+            ("--data", Some(folder)) if data.is_none() => data = Some(folder),
+            ("--vendor", Some(file)) if vendor.is_none() => vendor = Some(file),
+            _ => bail!("expected --data DIR and optionally --vendor FILE"),
+        }
+    }
+    match data {
+        Some(data) => Ok((data, vendor)),
+        None => bail!("expected --data DIR"),
     }
 }

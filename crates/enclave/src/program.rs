@@ -13,16 +13,18 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use bonded_tee::{EnclaveProgram, Platform, SimulatedSgx, SimulationSettings};
+use bonded_tee::{EnclaveProgram, Platform, SimulatedSgx, SimulationSettings, VendorSecret};
 use rand::rngs::OsRng;
 
 use crate::keys::{self, KeyOrigin};
 use crate::service::{self, Enclave};
 use crate::{DEMO_SIGNER_PUBLIC_KEY, PRODUCT_ID, SECURITY_VERSION};
 
-/// Runs the enclave on this process's stdin and stdout, with its platform and keys in `data`.
-pub fn serve_stdio(data: &Path) -> ExitCode {
-    match run(data) {
+/// Runs the enclave on this process's stdin and stdout, with its platform and keys in `data`
+/// and, when given, the simulated vendor's secret in `vendor` (shared by platforms that must
+/// chain to one simulated root).
+pub fn serve_stdio(data: &Path, vendor: Option<&Path>) -> ExitCode {
+    match run(data, vendor) {
         Ok(code) => code,
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), "enclave cannot start");
@@ -31,7 +33,7 @@ pub fn serve_stdio(data: &Path) -> ExitCode {
     }
 }
 
-fn run(data: &Path) -> anyhow::Result<ExitCode> {
+fn run(data: &Path, vendor: Option<&Path>) -> anyhow::Result<ExitCode> {
     // Measure this program and open the platform it runs on.
     let executable = std::env::current_exe().context("locating the enclave executable")?;
     let program = EnclaveProgram::from_executable(
@@ -41,7 +43,12 @@ fn run(data: &Path) -> anyhow::Result<ExitCode> {
         SECURITY_VERSION,
     )
     .with_context(|| format!("measuring {}", executable.display()))?;
-    let platform = SimulatedSgx::open(data, &program, SimulationSettings::default())?;
+    let vendor = vendor.map(VendorSecret::load_or_create).transpose()?;
+    let settings = SimulationSettings {
+        vendor,
+        ..SimulationSettings::default()
+    };
+    let platform = SimulatedSgx::open(data, &program, settings)?;
     let identity = platform.identity();
     tracing::info!(
         mr_enclave = %identity.mr_enclave,

@@ -13,8 +13,14 @@ pub enum Request {
     /// Attest: a quote binding the enclave's keys to `chain_id`, with collateral issued at
     /// `at_ms` (Unix milliseconds, the host's time: the ledger checks it at the block's time).
     Identity { chain_id: String, at_ms: i64 },
-    /// Reconcile an enterprise's bundle with its sealed norms and sign the result.
+    /// Reconcile an enterprise's channel with its sealed norms and sign the result.
     Verify(VerifyRequest),
+    /// The tip the enclave holds an enterprise's channel verified up to, so the host can send
+    /// only the blocks after it.
+    Checkpoint {
+        chain_id: String,
+        enterprise: String,
+    },
     /// Answer `Goodbye` and exit.
     Shutdown {},
 }
@@ -32,8 +38,9 @@ pub struct VerifyRequest {
     pub sealed_norms: String,
     /// The orderer keys of the chain's genesis, hex; every block must carry a signature by one.
     pub orderer_keys: Vec<String>,
-    /// Every block of the channel from height 0 to its head, each the base64 of its postcard
-    /// encoding.
+    /// Blocks of the channel, each the base64 of its postcard encoding, up to its head: either
+    /// all of them from height 0, or those after the enclave's checkpoint (none if the channel
+    /// has not moved since).
     pub blocks: Vec<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -46,7 +53,16 @@ pub struct VerifyRequest {
 pub enum Response {
     Identity(IdentityResponse),
     Verdict(Verdict),
-    Error { code: ErrorCode, message: String },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+    /// The channel's checkpoint: the height and hash (hex) of the newest block verified, or
+    /// nothing if the enclave holds none for it.
+    Checkpoint {
+        height: Option<u64>,
+        head: Option<String>,
+    },
     Goodbye {},
 }
 

@@ -1,16 +1,21 @@
 //! The enclave's request loop: read a frame, answer it, repeat.
 //!
-//! [`Enclave::handle`] maps one request to one response and holds no state between requests
-//! besides the keys, so a request can be replayed in a test. [`serve`] owns the framing: a frame
+//! [`Enclave::handle`] maps one request to one response. Between requests it keeps its keys and
+//! the channel checkpoints of [`crate::checkpoint`], which only save work: a request with blocks
+//! from height 0 gets the same answer whatever was verified before. [`serve`] owns the framing: a frame
 //! that is not a request gets an `Error` response and the loop goes on; an oversized length or
 //! input that ends inside a frame leaves the stream unframed, so the loop answers if it can and
 //! returns the reason for the binary to exit with.
 
+use std::cell::RefCell;
 use std::io::{Read, Write};
 
 use base64::Engine as _;
 use bonded_tee::{CollateralSource, Platform, Policy, ReportData, TrustAnchor};
 
+use bonded_ledger::ChannelId;
+
+use crate::checkpoint::Checkpoints;
 use crate::frame::{self, FrameError};
 use crate::keys::EnclaveKeys;
 use crate::protocol::{ErrorCode, IdentityResponse, Request, Response, VerifyRequest};
@@ -44,6 +49,8 @@ pub struct Enclave<'a> {
     keys: EnclaveKeys,
     /// The simulated root, told to verifiers; `None` on hardware.
     simulated_root: Option<TrustAnchor>,
+    /// What the enclave verified of each channel ([`crate::checkpoint`]).
+    checkpoints: RefCell<Checkpoints>,
 }
 
 impl<'a> Enclave<'a> {
@@ -56,6 +63,7 @@ impl<'a> Enclave<'a> {
             platform,
             keys,
             simulated_root,
+            checkpoints: RefCell::new(Checkpoints::default()),
         }
     }
 
@@ -64,6 +72,10 @@ impl<'a> Enclave<'a> {
         match request {
             Request::Identity { chain_id, at_ms } => self.identity(chain_id, *at_ms),
             Request::Verify(verify) => self.verify(verify),
+            Request::Checkpoint {
+                chain_id,
+                enterprise,
+            } => self.checkpoint(chain_id, enterprise),
             Request::Shutdown {} => Response::Goodbye {},
         }
     }
@@ -101,6 +113,15 @@ impl<'a> Enclave<'a> {
         })
     }
 
+    fn checkpoint(&self, chain_id: &str, enterprise: &str) -> Response {
+        let channel = ChannelId(enterprise.to_string());
+        let tip = self.checkpoints.borrow().tip(chain_id, &channel);
+        Response::Checkpoint {
+            height: tip.map(|tip| tip.height),
+            head: tip.map(|tip| tip.head.to_hex()),
+        }
+    }
+
     fn policy(&self) -> Policy {
         match &self.simulated_root {
             Some(root) => Policy::test(root.clone()),
@@ -116,7 +137,8 @@ impl<'a> Enclave<'a> {
             blocks = request.blocks.len()
         )
         .entered();
-        match verdict::verify(&self.keys, request) {
+        let mut checkpoints = self.checkpoints.borrow_mut();
+        match verdict::verify(&self.keys, &mut checkpoints, request) {
             Ok(verdict) => {
                 tracing::info!(
                     report_sha256 = verdict.report_sha256.as_str(),
@@ -148,11 +170,26 @@ pub fn serve(
             Ok(None) => return Ok(Stop::EndOfInput),
             Err(error) => return Err(refuse_unframed(output, error)),
         };
+        let started = std::time::Instant::now();
         let response = match serde_json::from_slice::<Request>(&payload) {
-            Ok(request) => enclave.handle(&request),
+            Ok(request) => {
+                let parsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+                let response = enclave.handle(&request);
+                tracing::debug!(
+                    request_bytes = payload.len(),
+                    parsed_ms,
+                    handled_ms = started.elapsed().as_secs_f64() * 1000.0,
+                    "serve.request"
+                );
+                response
+            }
             Err(error) => malformed(&error),
         };
         send(output, &response)?;
+        tracing::debug!(
+            sent_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "serve.response"
+        );
         if response == (Response::Goodbye {}) {
             return Ok(Stop::Shutdown);
         }

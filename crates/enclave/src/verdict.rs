@@ -12,13 +12,16 @@
 //! still be the channel's newest when it is ordered.
 
 use base64::Engine as _;
-use bonded_ledger::channel::{self, ChannelAnchor, ChannelError, VerifiedChannel};
-use bonded_ledger::{ChannelId, Payload, PublicKeyBytes, SignedTransaction, TransactionBody};
-use bonded_model::{OrganizationId, VerdictRecord};
+use bonded_ledger::channel::{self, ChannelAnchor, ChannelError, ChannelTip, VerifiedChannel};
+use bonded_ledger::{
+    Block, ChannelId, Payload, PublicKeyBytes, SignedTransaction, TransactionBody,
+};
+use bonded_model::{NormCommitment, OrganizationId, VerdictRecord};
 use bonded_norms::{Binding, NormRow, NormsError, Opening, SealedNorms};
 use bonded_reconcile::{BundleError, LedgerFiles, Policy, Report};
 use sha2::{Digest, Sha256};
 
+use crate::checkpoint::Checkpoints;
 use crate::keys::EnclaveKeys;
 use crate::protocol::{ErrorCode, Verdict, VerifyRequest};
 use crate::records::ChannelRecords;
@@ -49,6 +52,14 @@ pub enum VerifyError {
     NormsInvalid,
     #[error("the channel's records do not verify: {0}")]
     Records(ChannelError),
+    #[error(
+        "the blocks start at {found:?} but the enclave holds this channel up to {held:?}; send \
+         the blocks after its checkpoint, or all of them from height 0"
+    )]
+    Resume {
+        held: Option<u64>,
+        found: Option<u64>,
+    },
     #[error("the commitment is not the newest norm commitment of the channel (newest: {newest})")]
     CommitmentNotCurrent { newest: String },
     #[error("the channel's records: {0}")]
@@ -74,7 +85,7 @@ impl VerifyError {
             VerifyError::EnvelopeUnauthentic => ErrorCode::EnvelopeUnauthentic,
             VerifyError::CommitmentMismatch => ErrorCode::CommitmentMismatch,
             VerifyError::NormsInvalid => ErrorCode::NormsInvalid,
-            VerifyError::Records(_) => ErrorCode::RecordsUnverified,
+            VerifyError::Records(_) | VerifyError::Resume { .. } => ErrorCode::RecordsUnverified,
             VerifyError::CommitmentNotCurrent { .. } => ErrorCode::CommitmentNotCurrent,
             VerifyError::Bundle(_) => ErrorCode::BadBundle,
             VerifyError::NormsDoNotFit { .. } => ErrorCode::NormsDoNotFitBundle,
@@ -83,8 +94,13 @@ impl VerifyError {
     }
 }
 
-/// Runs one verification with the enclave's keys.
-pub fn verify(keys: &EnclaveKeys, request: &VerifyRequest) -> Result<Verdict, VerifyError> {
+/// Runs one verification with the enclave's keys, resuming from the channel's checkpoint when
+/// the blocks continue it.
+pub fn verify(
+    keys: &EnclaveKeys,
+    checkpoints: &mut Checkpoints,
+    request: &VerifyRequest,
+) -> Result<Verdict, VerifyError> {
     reject_zero_byte("chain_id", &request.chain_id)?;
     reject_zero_byte("enterprise", &request.enterprise)?;
     let enterprise = OrganizationId(request.enterprise.clone());
@@ -95,9 +111,20 @@ pub fn verify(keys: &EnclaveKeys, request: &VerifyRequest) -> Result<Verdict, Ve
     let sealed = decode_base64("sealed_norms", &request.sealed_norms)?;
 
     // The records: only from blocks that verify, and the commitment must be their newest.
-    let verified = verify_blocks(request, &enterprise)?;
-    let records = ChannelRecords::collect(&verified.transactions);
-    check_commitment_current(&records, &commitment)?;
+    let started = std::time::Instant::now();
+    let channel = ChannelId::enterprise(&enterprise);
+    let blocks = decode_blocks(request)?;
+    let tip = resume_tip(checkpoints, request, &channel, &blocks)?;
+    let verified = verify_blocks(request, &channel, tip, &blocks)?;
+    let added = ChannelRecords::collect(&verified.transactions);
+    let reached = ChannelTip {
+        height: verified.height,
+        head: verified.head,
+    };
+    let checkpoint =
+        checkpoints.advance(&request.chain_id, &channel, tip.is_none(), reached, added);
+    check_commitment_current(checkpoint.commitments.last(), &commitment)?;
+    let blocks_ms = started.elapsed().as_secs_f64() * 1000.0;
 
     // The norms: only from the envelope.
     let binding = Binding {
@@ -106,23 +133,30 @@ pub fn verify(keys: &EnclaveKeys, request: &VerifyRequest) -> Result<Verdict, Ve
         commitment: &commitment,
     };
     let opening = open(keys, binding, &sealed)?;
-    let mut report = reconcile(&records.records.files(), opening.set.rows(), request)?;
+    let opened_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let mut report = reconcile(&checkpoint.files, opening.set.rows(), request)?;
+    let reconciled_ms = started.elapsed().as_secs_f64() * 1000.0;
     let redactions = redact::redact(&mut report, opening.set.rows());
+    drop(opening);
+    let verdict = sign(keys, request, reached, commitment, &report)?;
     tracing::debug!(
+        blocks_ms,
+        opened_ms,
+        reconciled_ms,
+        signed_ms = started.elapsed().as_secs_f64() * 1000.0,
         evidence_lines = redactions.evidence_lines,
         figures = redactions.figures,
         messages = redactions.messages,
-        "report redacted"
+        "verify.timings"
     );
-    drop(opening);
-    sign(keys, request, &verified, commitment, &report)
+    Ok(verdict)
 }
 
 /// Renders and hashes the report, and signs the verdict transaction that names it.
 fn sign(
     keys: &EnclaveKeys,
     request: &VerifyRequest,
-    verified: &VerifiedChannel,
+    verified: ChannelTip,
     commitment: [u8; 32],
     report: &Report,
 ) -> Result<Verdict, VerifyError> {
@@ -168,17 +202,9 @@ fn count(value: usize) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
 }
 
-/// Decodes the blocks and checks them as the enterprise's whole channel.
-fn verify_blocks(
-    request: &VerifyRequest,
-    enterprise: &OrganizationId,
-) -> Result<VerifiedChannel, VerifyError> {
-    let orderer_keys = request
-        .orderer_keys
-        .iter()
-        .map(|key| decode_key("orderer_keys", key))
-        .collect::<Result<Vec<_>, _>>()?;
-    let blocks = request
+/// Decodes the request's blocks.
+fn decode_blocks(request: &VerifyRequest) -> Result<Vec<Block>, VerifyError> {
+    request
         .blocks
         .iter()
         .enumerate()
@@ -186,21 +212,57 @@ fn verify_blocks(
             let bytes = decode_base64("blocks", text)?;
             channel::decode_block(&bytes, position).map_err(VerifyError::Records)
         })
+        .collect()
+}
+
+/// Where the blocks start: from nothing when they start at height 0, otherwise right after the
+/// channel's checkpoint, which must exist.
+fn resume_tip(
+    checkpoints: &Checkpoints,
+    request: &VerifyRequest,
+    channel: &ChannelId,
+    blocks: &[Block],
+) -> Result<Option<ChannelTip>, VerifyError> {
+    let first = blocks.first().map(|block| block.header.height);
+    if first == Some(0) {
+        return Ok(None);
+    }
+    let tip = checkpoints.tip(&request.chain_id, channel);
+    match (tip, first) {
+        (Some(tip), None) => Ok(Some(tip)),
+        (Some(tip), Some(height)) if height == tip.height + 1 => Ok(Some(tip)),
+        (tip, found) => Err(VerifyError::Resume {
+            held: tip.map(|tip| tip.height),
+            found,
+        }),
+    }
+}
+
+/// Checks the blocks as the enterprise's channel, from height 0 or from `tip`.
+fn verify_blocks(
+    request: &VerifyRequest,
+    channel: &ChannelId,
+    tip: Option<ChannelTip>,
+    blocks: &[Block],
+) -> Result<VerifiedChannel, VerifyError> {
+    let orderer_keys = request
+        .orderer_keys
+        .iter()
+        .map(|key| decode_key("orderer_keys", key))
         .collect::<Result<Vec<_>, _>>()?;
-    let channel = ChannelId::enterprise(enterprise);
     let anchor = ChannelAnchor {
         chain_id: &request.chain_id,
-        channel: &channel,
+        channel,
         orderer_keys: &orderer_keys,
     };
-    channel::verify_channel(anchor, &blocks).map_err(VerifyError::Records)
+    channel::verify_from(anchor, tip, blocks).map_err(VerifyError::Records)
 }
 
 fn check_commitment_current(
-    records: &ChannelRecords,
+    newest: Option<&NormCommitment>,
     commitment: &[u8; 32],
 ) -> Result<(), VerifyError> {
-    match records.current_commitment() {
+    match newest {
         Some(current) if &current.commitment == commitment => Ok(()),
         Some(current) => Err(VerifyError::CommitmentNotCurrent {
             newest: hex::encode(current.commitment),

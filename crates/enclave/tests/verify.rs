@@ -343,3 +343,83 @@ fn the_ledger_refuses_stale_forged_and_misattributed_verdicts() {
         other => panic!("expected VerdictNotCurrent, got {other:?}"),
     }
 }
+
+/// The request for the blocks from `start` on.
+fn from_height(session: &SealedSession, start: usize) -> Request {
+    with_blocks(session, |blocks| {
+        blocks.drain(..start);
+    })
+}
+
+fn checkpoint(session: &mut SealedSession) -> Option<u64> {
+    let request = Request::Checkpoint {
+        chain_id: CHAIN_ID.into(),
+        enterprise: ENTERPRISE.into(),
+    };
+    match session.enclave.request(&request).expect("checkpoint") {
+        Response::Checkpoint { height, .. } => height,
+        other => panic!("expected a checkpoint, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_verification_resumes_from_the_enclaves_checkpoint() {
+    let data = tempfile::tempdir().expect("data folder");
+    let mut session = sealed_session(data.path());
+    assert_eq!(checkpoint(&mut session), None);
+    let first = run(&mut session);
+    let held = checkpoint(&mut session).expect("a checkpoint after a verdict");
+    assert_eq!(held, verdict_record(&transaction(&first)).channel_height);
+
+    // A new export arrives; the host sends only the block after the checkpoint.
+    let late = Declaration {
+        number: "306000000009".into(),
+        ..declarations().pop().expect("an export")
+    };
+    session
+        .chain
+        .customs_declarations(vec![Payload::Declaration(late)]);
+    let start = usize::try_from(held + 1).expect("height");
+    let resumed = expect_verdict(
+        session
+            .enclave
+            .request(&from_height(&session, start))
+            .expect("resume"),
+    );
+    assert_ne!(
+        resumed.report_sha256, first.report_sha256,
+        "the new export counts"
+    );
+
+    // The same channel from height 0 gives the same report and the same head.
+    let whole = run(&mut session);
+    assert_eq!(whole.report_sha256, resumed.report_sha256);
+    assert_eq!(whole.channel_head, resumed.channel_head);
+
+    // Nothing new: an empty continuation names the same head.
+    let unchanged = with_blocks(&session, |blocks| blocks.clear());
+    let again = expect_verdict(session.enclave.request(&unchanged).expect("unchanged"));
+    assert_eq!(again.channel_head, whole.channel_head);
+
+    // Two more blocks: a continuation that skips the first, or one that does not link to the
+    // checkpoint, is refused.
+    for number in ["306000000010", "306000000011"] {
+        let export = Declaration {
+            number: number.into(),
+            ..declarations().pop().expect("an export")
+        };
+        session
+            .chain
+            .customs_declarations(vec![Payload::Declaration(export)]);
+    }
+    let skipping = from_height(&session, start + 2);
+    let code = expect_error(session.enclave.request(&skipping).expect("skip"));
+    assert_eq!(code, ErrorCode::RecordsUnverified);
+    let unlinked = with_blocks(&session, |blocks| {
+        blocks.drain(..=start);
+        blocks[0].header.previous_hash = bonded_ledger::Hash([5; 32]);
+    });
+    let code = expect_error(session.enclave.request(&unlinked).expect("unlinked"));
+    assert_eq!(code, ErrorCode::RecordsUnverified);
+    shutdown(&mut session.enclave);
+}

@@ -15,6 +15,9 @@
 //! stops early yields an older head, which the ledger then refuses as no longer current when the
 //! verdict naming it is ordered; the head is the one thing the enclave cannot check alone.
 //!
+//! A verifier that keeps what it checked can resume: [`verify_from`] takes the [`ChannelTip`] it
+//! reached and checks only the blocks after it, linked to that tip's hash.
+//!
 //! Transaction signatures are not checked again here: the node checked each one on admission,
 //! and the orderer's signature over the Merkle root vouches for the envelopes it ordered.
 
@@ -77,16 +80,40 @@ pub enum ChannelError {
     Transaction { height: u64, index: usize },
 }
 
+/// The newest block of a channel a verifier has already checked: where the next check resumes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChannelTip {
+    pub height: u64,
+    pub head: Hash,
+}
+
 /// Checks `blocks`, the whole channel in height order, against `anchor`.
 pub fn verify_channel<'b>(
     anchor: ChannelAnchor<'_>,
     blocks: impl IntoIterator<Item = &'b Block>,
 ) -> Result<VerifiedChannel, ChannelError> {
-    let mut verified: Option<VerifiedChannel> = None;
+    verify_from(anchor, None, blocks)
+}
+
+/// Checks `blocks` as the continuation of a channel already verified up to `tip`, or as the
+/// whole channel from height 0 when there is no tip. With a tip, no blocks means the channel
+/// has not moved (which only the ledger's currency check can confirm); the result then holds
+/// no transactions and the tip as its head.
+pub fn verify_from<'b>(
+    anchor: ChannelAnchor<'_>,
+    tip: Option<ChannelTip>,
+    blocks: impl IntoIterator<Item = &'b Block>,
+) -> Result<VerifiedChannel, ChannelError> {
+    let mut verified: Option<VerifiedChannel> = tip.map(|tip| VerifiedChannel {
+        height: tip.height,
+        head: tip.head,
+        transactions: Vec::new(),
+    });
+    let mut started = tip.is_some();
     for block in blocks {
-        let (expected_height, previous) = match &verified {
-            Some(channel) => (channel.height + 1, channel.head),
-            None => (0, Hash::ZERO),
+        let (expected_height, previous) = match (&verified, started) {
+            (Some(channel), true) => (channel.height + 1, channel.head),
+            _ => (0, Hash::ZERO),
         };
         check_header(anchor, block, expected_height, previous)?;
         let hashes = check_contents(anchor, block)?;
@@ -98,6 +125,7 @@ pub fn verify_channel<'b>(
         decode_into(block, hashes, &mut channel.transactions)?;
         channel.height = block.header.height;
         channel.head = block.hash();
+        started = true;
     }
     verified.ok_or(ChannelError::Empty)
 }

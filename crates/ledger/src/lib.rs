@@ -11,6 +11,7 @@
 
 pub mod block;
 pub mod channel;
+pub mod clearance;
 pub mod enclave;
 pub mod memory;
 pub mod merkle;

@@ -29,6 +29,7 @@ use bonded_enclave::host::{EnclaveProcess, HostError, Launch};
 use bonded_enclave::protocol::{
     ErrorCode, IdentityResponse, Request, Response, Verdict, VerifyRequest,
 };
+use bonded_ledger::clearance::{Clearance, Host};
 use bonded_ledger::state::Rejection;
 use bonded_ledger::{Block, ChannelId, Payload, SignedTransaction};
 use bonded_model::{NaiveDate, NormCommitment, OrganizationId, OrganizationKind};
@@ -96,6 +97,9 @@ pub struct EnclaveHost {
     process: Mutex<EnclaveProcess>,
     identity: IdentityResponse,
     nonce: AtomicU64,
+    /// Held through a whole verification (checkpoint, request, verdict), so that two runs never
+    /// interleave and each request continues the checkpoint it was built from.
+    turn: tokio::sync::Mutex<()>,
 }
 
 impl EnclaveHost {
@@ -121,6 +125,7 @@ impl EnclaveHost {
             process: Mutex::new(process),
             identity,
             nonce: AtomicU64::new(first_nonce),
+            turn: tokio::sync::Mutex::new(()),
         }))
     }
 
@@ -147,6 +152,27 @@ impl EnclaveHost {
         let mut process = self.lock();
         match process.request(&Request::Verify(request.clone()))? {
             Response::Verdict(verdict) => Ok(verdict),
+            Response::Error { code, message } => Err(VerifierError::Refused { code, message }),
+            _ => Err(VerifierError::Protocol),
+        }
+    }
+
+    /// The tip the enclave holds `enterprise`'s channel verified up to (blocking).
+    fn checkpoint(
+        &self,
+        chain_id: &str,
+        enterprise: &str,
+    ) -> Result<Option<(u64, String)>, VerifierError> {
+        let request = Request::Checkpoint {
+            chain_id: chain_id.to_string(),
+            enterprise: enterprise.to_string(),
+        };
+        match self.lock().request(&request)? {
+            Response::Checkpoint {
+                height: Some(height),
+                head: Some(head),
+            } => Ok(Some((height, head))),
+            Response::Checkpoint { .. } => Ok(None),
             Response::Error { code, message } => Err(VerifierError::Refused { code, message }),
             _ => Err(VerifierError::Protocol),
         }
@@ -249,13 +275,35 @@ impl Node {
             .get()
             .cloned()
             .ok_or(VerifierError::NoEnclave)?;
+        self.verify_with(&host, enterprise, from, to).await
+    }
+
+    /// Verifies `enterprise` in `host`, which need not be the node's own enclave: an
+    /// authorized economic operator's enclave runs beside the node on its premises.
+    pub async fn verify_with(
+        &self,
+        host: &Arc<EnclaveHost>,
+        enterprise: &str,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Verified, VerifierError> {
         let enclave = self
             .store
             .organization_of_key(&host.verdict_key()?)?
             .ok_or(VerifierError::Unregistered)?;
         self.enterprise(enterprise)?;
+        let _turn = host.turn.lock().await;
+        let chain_id = self
+            .store
+            .chain()?
+            .ok_or(VerifierError::NoGenesis)?
+            .chain_id;
         for attempt in 1..=ATTEMPTS_MAX {
-            let request = self.verify_request(&host, &enclave, enterprise, from, to)?;
+            let (asking, chain, id) = (host.clone(), chain_id.clone(), enterprise.to_string());
+            let tip = tokio::task::spawn_blocking(move || asking.checkpoint(&chain, &id))
+                .await
+                .map_err(|_| VerifierError::Protocol)??;
+            let request = self.verify_request(host, &enclave, enterprise, (from, to), tip)?;
             let runner = host.clone();
             let verdict = tokio::task::spawn_blocking(move || runner.verify(&request))
                 .await
@@ -296,21 +344,26 @@ impl Node {
         Err(VerifierError::Overtaken)
     }
 
-    /// Everything the enclave needs for one run.
+    /// Everything the enclave needs for one run: the blocks after its checkpoint when that
+    /// checkpoint is a block of this channel, all of them otherwise.
     fn verify_request(
         &self,
         host: &EnclaveHost,
         enclave: &OrganizationId,
         enterprise: &str,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
+        (from, to): (Option<NaiveDate>, Option<NaiveDate>),
+        tip: Option<(u64, String)>,
     ) -> Result<VerifyRequest, VerifierError> {
         let chain = self.store.chain()?.ok_or(VerifierError::NoGenesis)?;
         let blocks = self.channel_blocks(enterprise)?;
-        let newest = commitments(&blocks, enterprise)?
-            .pop()
+        let newest = newest_commitment(&blocks, enterprise)?
             .ok_or_else(|| VerifierError::NoCommitment(enterprise.to_string()))?;
         let envelope = self.envelope_for(&newest, enclave)?;
+        let resume = tip.and_then(|(height, head)| {
+            let index = usize::try_from(height).ok()?;
+            let block = blocks.get(index)?;
+            (block.hash().to_hex() == head).then_some(index + 1)
+        });
         let base64 = base64::engine::general_purpose::STANDARD;
         Ok(VerifyRequest {
             chain_id: chain.chain_id,
@@ -318,7 +371,7 @@ impl Node {
             commitment: hex::encode(newest.commitment),
             sealed_norms: base64.encode(&envelope.sealed),
             orderer_keys: chain.orderer_keys.iter().map(hex::encode).collect(),
-            blocks: blocks
+            blocks: blocks[resume.unwrap_or(0)..]
                 .iter()
                 .map(|block| base64.encode(bonded_ledger::channel::encode_block(block)))
                 .collect(),
@@ -347,37 +400,56 @@ impl Node {
         })
     }
 
-    /// The newest verdict of `enterprise` if nothing has been recorded in its channel since: the
-    /// head block holds only verdicts, and the last one was computed on the block before.
-    pub fn current_verdict(
-        &self,
-        enterprise: &str,
-    ) -> Result<Option<(bonded_model::VerdictRecord, bonded_ledger::Hash)>, VerifierError> {
-        let channel = ChannelId(enterprise.to_string());
-        let Some(head) = self
-            .store
-            .heads()?
-            .into_iter()
-            .find(|(id, _)| *id == channel)
-        else {
-            return Ok(None);
-        };
-        let Some(block) = self.store.block(&channel, head.1.height)? else {
-            return Ok(None);
-        };
-        let mut newest = None;
-        for bytes in &block.transactions {
-            let transaction = SignedTransaction::from_bytes(bytes.clone())
-                .map_err(|_| VerifierError::CorruptBlock(enterprise.to_string()))?;
-            let decoded = transaction
-                .decode()
-                .map_err(|_| VerifierError::CorruptBlock(enterprise.to_string()))?;
-            match decoded.body.payload {
-                Payload::Verdict(record) => newest = Some((record, transaction.hash())),
-                _ => return Ok(None),
+    /// Whether `enterprise` stands cleared by its current verdicts
+    /// ([`bonded_ledger::clearance`]).
+    pub fn clearance(&self, enterprise: &str) -> Result<Clearance, VerifierError> {
+        let id = self.enterprise(enterprise)?;
+        let customs = self.store.chain()?.ok_or(VerifierError::NoGenesis)?.customs;
+        let blocks = self.channel_blocks(enterprise)?;
+        let mut transactions = Vec::new();
+        for block in &blocks {
+            for bytes in &block.transactions {
+                let decoded = SignedTransaction::from_bytes(bytes.clone())
+                    .and_then(|transaction| transaction.decode())
+                    .map_err(|_| VerifierError::CorruptBlock(enterprise.to_string()))?;
+                transactions.push(decoded);
             }
         }
-        Ok(newest.filter(|(record, _)| record.channel_height + 1 == head.1.height))
+        // Resolve each verdict signer's host first, so that a storage failure is an error
+        // rather than a verdict that silently counts for nothing.
+        let mut hosts = std::collections::HashMap::new();
+        for transaction in &transactions {
+            if matches!(transaction.body.payload, Payload::Verdict(_)) {
+                let host = self.host_of(&transaction.signer, &customs, &id)?;
+                hosts.insert(transaction.signer, host);
+            }
+        }
+        let host_of = |key: &[u8; 32]| hosts.get(key).cloned().unwrap_or(Host::Other);
+        Ok(bonded_ledger::clearance::clearance(
+            &id,
+            &transactions,
+            host_of,
+        ))
+    }
+
+    /// Who hosts the enclave whose verdict key is `key`.
+    fn host_of(
+        &self,
+        key: &[u8; 32],
+        customs: &OrganizationId,
+        enterprise: &OrganizationId,
+    ) -> Result<Host, VerifierError> {
+        let Some(id) = self.store.organization_of_key(key)? else {
+            return Ok(Host::Other);
+        };
+        let kind = self.store.organization(&id)?.map(|record| record.kind);
+        Ok(match kind {
+            Some(OrganizationKind::Enclave { host, .. }) if host == *customs => Host::Customs,
+            Some(OrganizationKind::Enclave { host, .. }) if host == *enterprise => {
+                Host::Enterprise(host)
+            }
+            _ => Host::Other,
+        })
     }
 
     /// The norm commitments recorded in `channel`, oldest first.
@@ -416,6 +488,24 @@ fn commitments(blocks: &[Block], channel: &str) -> Result<Vec<NormCommitment>, V
         }
     }
     Ok(found)
+}
+
+/// The newest norm commitment in `blocks`, read from the newest block back.
+fn newest_commitment(
+    blocks: &[Block],
+    channel: &str,
+) -> Result<Option<NormCommitment>, VerifierError> {
+    for block in blocks.iter().rev() {
+        for bytes in block.transactions.iter().rev() {
+            let decoded = SignedTransaction::from_bytes(bytes.clone())
+                .and_then(|transaction| transaction.decode())
+                .map_err(|_| VerifierError::CorruptBlock(channel.to_string()))?;
+            if let Payload::NormCommitment(commitment) = decoded.body.payload {
+                return Ok(Some(commitment));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Every payload of `blocks`, in order.

@@ -24,6 +24,7 @@ pub fn routes() -> Router<Arc<Node>> {
         .route("/v1/reports/{sha256}", get(report))
         .route("/v1/channels/{channel}/commitments", get(commitments))
         .route("/v1/keys/{key}", get(key_owner))
+        .route("/v1/enterprises/{enterprise}/clearance", get(clearance))
 }
 
 impl From<VerifierError> for ApiError {
@@ -173,6 +174,7 @@ pub(crate) async fn verify(
         .ok_or(VerifierError::NoGenesis)?;
     let report =
         serde_json::from_str(&verified.verdict.report).map_err(|_| VerifierError::Protocol)?;
+    let clearance = clearance_value(&node, &request.enterprise).await?;
     Ok(Json(VerificationView {
         enterprise: request.enterprise,
         verdict: VerdictView::from(&record),
@@ -182,7 +184,32 @@ pub(crate) async fn verify(
         transaction_hash: verified.transaction.hash().to_hex(),
         receipt: ReceiptView::from(&verified.receipt),
         attempts: verified.attempts,
+        clearance,
     }))
+}
+
+async fn clearance_value(
+    node: &Arc<Node>,
+    enterprise: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let blocking = node.clone();
+    let enterprise = enterprise.to_string();
+    let clearance = tokio::task::spawn_blocking(move || blocking.clearance(&enterprise))
+        .await
+        .map_err(|_| VerifierError::Protocol)??;
+    serde_json::to_value(clearance).map_err(|_| VerifierError::Protocol.into())
+}
+
+/// The clearance states: `cleared` (with `confirmed_by` for an AEO's own verdict),
+/// `not_compliant`, `awaiting_confirmation`, `disagreement`, `stale` and `no_verdict`.
+#[utoipa::path(get, path = "/v1/enterprises/{enterprise}/clearance",
+    params(("enterprise" = String, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ErrorView)))]
+pub(crate) async fn clearance(
+    State(node): State<Arc<Node>>,
+    Path(enterprise): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(clearance_value(&node, &enterprise).await?))
 }
 
 #[utoipa::path(get, path = "/v1/reports/{sha256}",

@@ -113,6 +113,10 @@ pub struct VerificationView {
     /// How many runs it took: a record arriving during a run makes the ledger refuse its
     /// verdict as no longer current, and the node runs it again.
     pub attempts: u32,
+    /// What the enterprise's current verdicts add up to after this one (see `/v1/enterprises/
+    /// {id}/clearance`).
+    #[schema(value_type = Object)]
+    pub clearance: serde_json::Value,
 }
 
 /// The hosted enclave's current attestation, for customs to register it.

@@ -53,7 +53,7 @@ pub use policy::{
 };
 pub use quote::{Quote, ReportBody, ReportData};
 pub use seal::{SealError, SealPolicy, SealRng};
-pub use sim::{PlatformError, SimulatedSgx, SimulationSettings};
+pub use sim::{PlatformError, SimulatedSgx, SimulationSettings, VendorSecret};
 pub use verify::{
     Collateral, QuoteVerifier, TcbStatus, TrustAnchor, VerifiedQuote, VerifiedReport, VerifyError,
 };

@@ -30,15 +30,30 @@ pub struct LedgerFiles {
 
 impl LedgerRecords {
     pub fn files(&self) -> LedgerFiles {
-        LedgerFiles {
-            items: items_csv(&self.items),
-            declarations: declarations_csv(&self.declarations),
-            movements: movements_csv(&self.movements),
-        }
+        let mut files = LedgerFiles::empty();
+        files.append(self);
+        files
     }
 }
 
 impl LedgerFiles {
+    /// The three files with their headers and no rows.
+    pub fn empty() -> Self {
+        LedgerFiles {
+            items: String::from(ITEMS_HEADER),
+            declarations: String::from(DECLARATIONS_HEADER),
+            movements: String::from(MOVEMENTS_HEADER),
+        }
+    }
+
+    /// Adds the rows of `records` after the rows already written: the files of a channel grow
+    /// with it, since records are only ever appended.
+    pub fn append(&mut self, records: &LedgerRecords) {
+        write_items(&mut self.items, &records.items);
+        write_declarations(&mut self.declarations, &records.declarations);
+        write_movements(&mut self.movements, &records.movements);
+    }
+
     /// The files by bundle name.
     pub fn named(&self) -> [(&'static str, &str); 3] {
         [
@@ -68,8 +83,11 @@ fn field(value: &str) -> String {
     }
 }
 
-fn items_csv(items: &[Item]) -> String {
-    let mut text = String::from("code,kind,name,unit,hs_code\n");
+const ITEMS_HEADER: &str = "code,kind,name,unit,hs_code\n";
+const DECLARATIONS_HEADER: &str =
+    "declaration_no,type_code,date,line_no,item_code,quantity,unit,value_vnd\n";
+
+fn write_items(text: &mut String, items: &[Item]) {
     for item in items {
         let kind = match item.kind {
             ItemKind::Material => "material",
@@ -84,12 +102,9 @@ fn items_csv(items: &[Item]) -> String {
             field(&item.hs_code.0)
         );
     }
-    text
 }
 
-fn declarations_csv(declarations: &[Declaration]) -> String {
-    let mut text =
-        String::from("declaration_no,type_code,date,line_no,item_code,quantity,unit,value_vnd\n");
+fn write_declarations(text: &mut String, declarations: &[Declaration]) {
     for declaration in declarations {
         for line in &declaration.lines {
             let _ = writeln!(
@@ -106,7 +121,6 @@ fn declarations_csv(declarations: &[Declaration]) -> String {
             );
         }
     }
-    text
 }
 
 fn movement_kind(kind: MovementKind) -> &'static str {
@@ -121,8 +135,9 @@ fn movement_kind(kind: MovementKind) -> &'static str {
     }
 }
 
-fn movements_csv(movements: &[Movement]) -> String {
-    let mut text = String::from("date,item_code,kind,quantity,unit,reference\n");
+const MOVEMENTS_HEADER: &str = "date,item_code,kind,quantity,unit,reference\n";
+
+fn write_movements(text: &mut String, movements: &[Movement]) {
     for movement in movements {
         let _ = writeln!(
             text,
@@ -135,12 +150,35 @@ fn movements_csv(movements: &[Movement]) -> String {
             field(&movement.reference)
         );
     }
-    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn appending_in_parts_writes_the_same_files_as_writing_at_once() {
+        let item = |code: &str| Item {
+            code: code.into(),
+            kind: ItemKind::Material,
+            name: format!("{code}, named"),
+            unit: bonded_model::Unit::Kilogram,
+            hs_code: bonded_model::HsCode("52010000".into()),
+        };
+        let whole = LedgerRecords {
+            items: vec![item("A"), item("B")],
+            ..LedgerRecords::default()
+        };
+        let mut parts = LedgerFiles::empty();
+        for single in &whole.items {
+            parts.append(&LedgerRecords {
+                items: vec![single.clone()],
+                ..LedgerRecords::default()
+            });
+        }
+        assert_eq!(parts, whole.files());
+        assert_eq!(parts.items.lines().count(), 3);
+    }
 
     #[test]
     fn fields_with_separators_are_quoted() {

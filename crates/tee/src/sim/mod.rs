@@ -60,6 +60,28 @@ pub struct SimulationSettings {
     /// protects nothing, and the flag is what tells a verifier so. Tests turn it off to check that
     /// the simulated root alone is enough for the production policy to refuse.
     pub debug: bool,
+    /// The simulated vendor's secret, playing Intel's part: the root CA, the PCK CA and the TCB
+    /// signer derive from it, so platforms that share it chain to one root as real platforms
+    /// chain to Intel's, while each keeps its own PCK, attestation and sealing keys. `None`:
+    /// the platform's own secret plays the vendor too, a world of one platform.
+    pub vendor: Option<VendorSecret>,
+}
+
+/// The simulated vendor's 32-byte secret. Shown as `VendorSecret(..)`, never its bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VendorSecret(pub [u8; SECRET_LEN]);
+
+impl std::fmt::Debug for VendorSecret {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("VendorSecret(..)")
+    }
+}
+
+impl VendorSecret {
+    /// Reads the vendor secret at `path`, creating it (mode 0600) on first use.
+    pub fn load_or_create(path: &Path) -> Result<Self, PlatformError> {
+        load_or_create_file(path).map(VendorSecret)
+    }
 }
 
 impl Default for SimulationSettings {
@@ -76,6 +98,7 @@ impl Default for SimulationSettings {
             certificates_valid_until_ms: 2_524_608_000_000,
             collateral_lifetime_ms: 30 * 24 * 3600 * 1000,
             debug: true,
+            vendor: None,
         }
     }
 }
@@ -132,7 +155,8 @@ impl SimulatedSgx {
             xfrm: Attributes::XFRM_LEGACY,
         };
         let platform_id = platform_id(&secret);
-        let pki = SimulatedPki::build(&secret, &settings, &platform_id)?;
+        let vendor = settings.vendor.as_ref().map_or(secret, |vendor| vendor.0);
+        let pki = SimulatedPki::build(&vendor, &secret, &settings, &platform_id)?;
         Ok(SimulatedSgx {
             identity: program.identity(attributes),
             secret,
@@ -257,12 +281,21 @@ fn platform_id(secret: &[u8; 32]) -> [u8; 16] {
 }
 
 fn load_or_create_secret(folder: &Path) -> Result<[u8; SECRET_LEN], PlatformError> {
-    let path = folder.join(SECRET_FILE_NAME);
+    load_or_create_file(&folder.join(SECRET_FILE_NAME))
+}
+
+fn load_or_create_file(path: &Path) -> Result<[u8; SECRET_LEN], PlatformError> {
+    let path = path.to_path_buf();
     let io_error = |source| PlatformError::Io {
         path: path.clone(),
         source,
     };
-    fs::create_dir_all(folder).map_err(io_error)?;
+    if let Some(folder) = path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+    {
+        fs::create_dir_all(folder).map_err(io_error)?;
+    }
 
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);

@@ -114,11 +114,14 @@ pub(crate) struct SimulatedPki {
 }
 
 impl SimulatedPki {
+    /// The vendor's CAs and TCB signer from `vendor`, this platform's PCK from `platform`.
     pub(crate) fn build(
-        secret: &[u8; 32],
+        vendor: &[u8; 32],
+        platform: &[u8; 32],
         settings: &SimulationSettings,
         platform_id: &[u8; 16],
     ) -> Result<SimulatedPki, QuoteError> {
+        let secret = vendor;
         let from = offset_date_time(settings.certificates_valid_from_ms)?;
         let until = offset_date_time(settings.certificates_valid_until_ms)?;
 
@@ -156,7 +159,7 @@ impl SimulatedPki {
             &root,
         )?;
 
-        let pck_key = SimKey::derive(secret, "pck");
+        let pck_key = SimKey::derive(platform, "pck");
         let pck_name = "Bonded Simulated SGX PCK Certificate";
         let mut pck_params = params(pck_name, 4, (from, until), Role::Leaf, &pck_key);
         pck_params
