@@ -28,6 +28,18 @@ struct NodeConfig {
     node_id: u64,
     /// The signed genesis envelope, needed on the first start only.
     genesis: Option<PathBuf>,
+    /// The enclave this node hosts, if any: its simulated platform's folder and, optionally,
+    /// the simulated vendor secret its platform chains to.
+    enclave: Option<EnclaveConfig>,
+    /// The comparison policy's k (default 5).
+    comparison_k: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnclaveConfig {
+    data_dir: PathBuf,
+    vendor_secret: Option<PathBuf>,
 }
 
 pub async fn node(config_path: &Path) -> Result<()> {
@@ -59,6 +71,24 @@ pub async fn node(config_path: &Path) -> Result<()> {
             Some(SubmitOutcome::Accepted(_)) => tracing::info!("node.genesis_recorded"),
             other => bail!("the genesis was not recorded: {other:?}"),
         }
+    }
+    if let Some(k) = config.comparison_k {
+        node.set_comparison_k(k);
+    }
+    if let Some(enclave) = &config.enclave {
+        let chain = node.store.chain()?.context("the ledger has no genesis")?;
+        let vendor = enclave.vendor_secret.as_ref().map(|path| base.join(path));
+        let host = crate::demo_enclave::start(
+            &base.join(&enclave.data_dir),
+            vendor.as_deref(),
+            &chain.chain_id,
+        )?;
+        println!(
+            "hosting enclave {} (verdict key {})",
+            host.identity().mr_enclave,
+            host.identity().verdict_key
+        );
+        node.host_enclave(host)?;
     }
     println!(
         "bonded node {} serving http://{}",

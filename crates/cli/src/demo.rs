@@ -193,7 +193,11 @@ pub async fn run(data: &Path, listen: SocketAddr) -> Result<()> {
         clock: Arc::new(network::wall_clock_ms),
     };
     let node = Node::start(&layout.node_data(), orderer_key, settings).await?;
-    let host = demo_enclave::start(&layout.data.join("enclave"), &layout.vendor(), CHAIN_ID)?;
+    let host = demo_enclave::start(
+        &layout.data.join("enclave"),
+        Some(&layout.vendor()),
+        CHAIN_ID,
+    )?;
     node.host_enclave(host.clone())?;
     if node.store.chain()?.is_none() {
         populate(&layout, &node, demo_enclave::trust(&host)?).await?;
@@ -216,6 +220,7 @@ pub async fn run(data: &Path, listen: SocketAddr) -> Result<()> {
                 .map(|enterprise| (enterprise.id, (enterprise.id == AEO_ID).then_some(own)))
                 .collect();
             demo_enclave::print_clearances(&node, &runs).await;
+            demo_enclave::print_comparison(&node, "6205", "ENT-0302222222").await;
         }
         Err(error) => println!("\nNo confidential verification: {error:#}"),
     }
@@ -232,8 +237,11 @@ async fn seal_all_norms(layout: &Layout, node: &Node) -> Result<(DemoEnclave, De
     let signer = Signer::new(CHAIN_ID, first_nonce);
     let customs_enclave = demo_enclave::register_customs(node, &signer, &customs).await?;
     let aeo_key = keys::read(&layout.key(AEO_ID))?;
-    let aeo_host =
-        demo_enclave::start(&layout.data.join("aeo-enclave"), &layout.vendor(), CHAIN_ID)?;
+    let aeo_host = demo_enclave::start(
+        &layout.data.join("aeo-enclave"),
+        Some(&layout.vendor()),
+        CHAIN_ID,
+    )?;
     let own = (
         &aeo_key,
         "ENCLAVE-AEO",
@@ -463,7 +471,8 @@ fn write_node_config(layout: &Layout, address: SocketAddr) -> Result<()> {
     let text = format!(
         "# Runs the demo network's node: bonded node --config {}\n\
          data_dir = \"node\"\nlisten = \"{address}\"\norderer_key = \"keys/orderer.pem\"\n\
-         node_id = 1\ngenesis = \"genesis.tx\"\n",
+         node_id = 1\ngenesis = \"genesis.tx\"\n\n[enclave]\ndata_dir = \"enclave\"\n\
+         vendor_secret = \"simulated-vendor-secret\"\n",
         layout.data.join("node.toml").display()
     );
     std::fs::write(layout.data.join("node.toml"), text).context("writing node.toml")

@@ -30,15 +30,15 @@ use crate::network::{self, Signer};
 use crate::norms_cmd;
 
 /// Starts an enclave as a child of this process, on the simulated platform in `folder`, whose
-/// PKI chains to the simulated vendor whose secret is in `vendor`.
-pub fn start(folder: &Path, vendor: &Path, chain_id: &str) -> Result<Arc<EnclaveHost>> {
+/// PKI chains to the simulated vendor whose secret is in `vendor` (or to its own).
+pub fn start(folder: &Path, vendor: Option<&Path>, chain_id: &str) -> Result<Arc<EnclaveHost>> {
+    let mut arguments = vec!["enclave-program".into()];
+    if let Some(vendor) = vendor {
+        arguments.extend(["--vendor".into(), vendor.as_os_str().to_owned()]);
+    }
     let launch = Launch {
         program: std::env::current_exe().context("locating the bonded executable")?,
-        arguments: vec![
-            "enclave-program".into(),
-            "--vendor".into(),
-            vendor.as_os_str().to_owned(),
-        ],
+        arguments,
         echo_log: true,
         keep_output: false,
     };
@@ -225,6 +225,23 @@ async fn clear(node: &Node, enterprise: &str, own: Option<&DemoEnclave>) -> Resu
         node.verify_enterprise(enterprise, None, None).await?;
     }
     Ok(describe(&node.clearance(enterprise)?))
+}
+
+/// A comparison across enterprises; with the demo's few enterprises it shows the k rule
+/// holding everything back.
+pub async fn print_comparison(node: &Node, hs_code: &str, subject: &str) {
+    match node.compare(hs_code, Some(subject)).await {
+        Ok(comparison) => println!(
+            "\nNorm comparison for HS {hs_code}: {} enterprise(s) make such goods, {} group(s) \
+             released, {} withheld (k = {}: no aggregate over fewer enterprises leaves the \
+             enclave)",
+            comparison.enterprises,
+            comparison.groups.len(),
+            comparison.withheld_groups,
+            comparison.k
+        ),
+        Err(error) => println!("\nNorm comparison for HS {hs_code} failed: {error}"),
+    }
 }
 
 fn describe(clearance: &Clearance) -> String {

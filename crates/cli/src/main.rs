@@ -108,6 +108,18 @@ enum Command {
         #[arg(long)]
         period: Option<i32>,
     },
+    /// Compare, inside the customs enclave, the norms of enterprises making goods under one HS
+    /// code; prints only aggregates over at least k enterprises, as JSON.
+    Compare {
+        #[arg(long)]
+        node: String,
+        /// The product's HS code or its first digits.
+        #[arg(long)]
+        hs: String,
+        /// An enterprise whose band in each released group is reported.
+        #[arg(long)]
+        subject: Option<String>,
+    },
     /// The enclave program itself, served on stdin and stdout; the node starts it.
     #[command(hide = true)]
     EnclaveProgram {
@@ -266,6 +278,9 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             enterprise,
             period,
         } => norms_cmd::verdict(&node, &enterprise, period),
+        Command::Compare { node, hs, subject } => {
+            norms_cmd::compare(&node, &hs, subject.as_deref())
+        }
         Command::EnclaveProgram { .. } => Ok(false),
     }
 }

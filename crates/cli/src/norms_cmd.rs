@@ -1,5 +1,5 @@
-//! `bonded norms submit` and `bonded verdict`: the enterprise's and customs' ends of a
-//! confidential verification, over the node's API.
+//! `bonded norms submit`, `bonded verdict` and `bonded compare`: the enterprise's and customs'
+//! ends of a confidential verification, over the node's API.
 //!
 //! `norms submit` never sends a norm in clear. It finds the customs enclave in the registry,
 //! checks the enclave's registration itself (the DCAP quote against the chain's attestation
@@ -110,6 +110,17 @@ pub fn verdict(node: &str, enterprise: &str, period: Option<i32>) -> Result<bool
         &json!({ "enterprise": enterprise, "from": from, "to": to }),
     )?;
     println!("{}", serde_json::to_string_pretty(&verification)?);
+    Ok(true)
+}
+
+/// Asks the node for a comparison of norms across enterprises and prints it as JSON.
+pub fn compare(node: &str, hs_code: &str, subject: Option<&str>) -> Result<bool> {
+    let client = Client::new(node);
+    let comparison: serde_json::Value = client.post(
+        "/v1/comparisons",
+        &json!({ "hs_code": hs_code, "subject": subject }),
+    )?;
+    println!("{}", serde_json::to_string_pretty(&comparison)?);
     Ok(true)
 }
 

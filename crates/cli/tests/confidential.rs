@@ -277,6 +277,23 @@ fn envelopes_the_enterprise_did_not_commit_are_refused() {
         (status, error["code"].as_str()),
         (400, Some("MalformedJson"))
     );
+    // Comparisons: the demo has one shirt maker, so k = 5 holds every group back.
+    let ask = serde_json::json!({ "hs_code": "6205", "subject": GARMENT });
+    let (status, comparison) = post_raw(&demo.url, "/v1/comparisons", ask.to_string().as_bytes());
+    assert_eq!(status, 200, "{comparison}");
+    assert_eq!(comparison["k"], 5);
+    assert_eq!(comparison["enterprises"], 1);
+    assert_eq!(comparison["groups"], serde_json::json!([]));
+    assert!(
+        comparison["withheld_groups"].as_u64().unwrap() >= 1,
+        "{comparison}"
+    );
+    let bad = serde_json::json!({ "hs_code": "62x" });
+    let (status, error) = post_raw(&demo.url, "/v1/comparisons", bad.to_string().as_bytes());
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (422, Some("BadComparison"))
+    );
     let unknown = serde_json::json!({ "enterprise": "ENT-NOBODY" });
     let (status, error) = post_raw(
         &demo.url,

@@ -2,8 +2,8 @@
 //! only the blocks added since.
 //!
 //! A checkpoint is the tip the enclave verified a channel up to, the bundle files of the records
-//! up to that tip, rendered once and appended to as the channel grows, and the channel's norm
-//! commitments. It lives in the enclave's memory only: a restarted enclave starts again from
+//! up to that tip, rendered once and appended to as the channel grows, the item catalogue and
+//! the channel's norm commitments. It lives in the enclave's memory only: a restarted enclave starts again from
 //! height 0, which costs time and nothing else. The host learns a channel's tip with a
 //! `Checkpoint` request and sends the blocks after it; blocks starting at height 0 always start
 //! over. At most [`CHANNELS_MAX`] channels are kept; the least recently used goes first.
@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use bonded_ledger::channel::ChannelTip;
 use bonded_ledger::ChannelId;
-use bonded_model::NormCommitment;
+use bonded_model::{Item, NormCommitment};
 use bonded_reconcile::LedgerFiles;
 
 use crate::records::ChannelRecords;
@@ -25,6 +25,8 @@ pub const CHANNELS_MAX: usize = 64;
 pub struct Checkpoint {
     pub tip: ChannelTip,
     pub files: LedgerFiles,
+    /// The item catalogue, kept whole (it is small) for comparisons by HS code.
+    pub items: Vec<Item>,
     pub commitments: Vec<NormCommitment>,
     last_used: u64,
 }
@@ -60,6 +62,7 @@ impl Checkpoints {
             let empty = Checkpoint {
                 tip,
                 files: LedgerFiles::empty(),
+                items: Vec::new(),
                 commitments: Vec::new(),
                 last_used: 0,
             };
@@ -73,6 +76,7 @@ impl Checkpoints {
             .expect("the entry was inserted above");
         checkpoint.tip = tip;
         checkpoint.files.append(&added.records);
+        checkpoint.items.extend(added.records.items);
         checkpoint.commitments.extend(added.commitments);
         checkpoint.last_used = clock;
         checkpoint

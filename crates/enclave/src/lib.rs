@@ -33,6 +33,7 @@
 //! |---|---|---|
 //! | `Identity` | `chain_id`, `at_ms` (collateral issue time, Unix ms) | `Identity` |
 //! | `Verify` | `chain_id`, `enterprise`, `commitment` (hex), `sealed_norms` (base64 envelope), `orderer_keys` (hex), `blocks` (base64 postcard blocks of the channel up to its head: from height 0, or after the enclave's checkpoint), `from`, `to` (ISO dates or null), `nonce` | `Verdict` |
+//! | `Compare` | `chain_id`, `orderer_keys`, `hs_code`, `k`, `subject` (or null), `enterprises`: each `enterprise`, `commitment`, `sealed_norms`, `blocks` as for `Verify` | `Comparison` |
 //! | `Checkpoint` | `chain_id`, `enterprise` | `Checkpoint` |
 //! | `Shutdown` | none | `Goodbye`, then the process exits 0 |
 //!
@@ -49,6 +50,10 @@
 //!   exactly the bytes hashed), `report_sha256` (hex) and `transaction` (base64): a ledger
 //!   transaction in the enterprise's channel whose payload is a `verdict` naming the same
 //!   inputs, the report hash and the finding counts, signed with the verdict key.
+//! - `Comparison`: `hs_code`, `k`, `enterprises` (how many had matching norms), `groups` (per
+//!   material heading and units: `enterprises`, `p25`, `median`, `p75` of the effective norms,
+//!   only for groups of at least k enterprises), `withheld_groups`, and `subject` (its band per
+//!   released group) ([`compare`]).
 //! - `Checkpoint`: `height` and `head` (hex) of the newest block of the channel the enclave has
 //!   verified and kept ([`checkpoint`]), both null if it holds none.
 //! - `Error`: `code` ([`protocol::ErrorCode`]) and `message`. No error message holds a norm
@@ -70,6 +75,7 @@
 //!   recorded among them.
 
 pub mod checkpoint;
+pub mod compare;
 pub mod frame;
 pub mod host;
 pub mod keys;

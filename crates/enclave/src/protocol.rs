@@ -15,6 +15,9 @@ pub enum Request {
     Identity { chain_id: String, at_ms: i64 },
     /// Reconcile an enterprise's channel with its sealed norms and sign the result.
     Verify(VerifyRequest),
+    /// Compare the norms of enterprises making goods under one HS code; only aggregates over at
+    /// least k enterprises come back ([`crate::compare`]).
+    Compare(CompareRequest),
     /// The tip the enclave holds an enterprise's channel verified up to, so the host can send
     /// only the blocks after it.
     Checkpoint {
@@ -48,11 +51,81 @@ pub struct VerifyRequest {
     pub nonce: u64,
 }
 
+/// The inputs of one comparison: for each enterprise, what a verification of it would carry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareRequest {
+    pub chain_id: String,
+    pub orderer_keys: Vec<String>,
+    /// The product's HS code or its first digits (2 to 10 digits).
+    pub hs_code: String,
+    /// The least number of enterprises a released group must hold; the enclave refuses one
+    /// below its own floor.
+    pub k: u32,
+    /// An enterprise whose position in each released group is reported as a band.
+    pub subject: Option<String>,
+    pub enterprises: Vec<CompareInput>,
+}
+
+/// One enterprise of a comparison.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareInput {
+    pub enterprise: String,
+    pub commitment: String,
+    pub sealed_norms: String,
+    pub blocks: Vec<String>,
+}
+
+/// What a comparison releases.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub hs_code: String,
+    pub k: u32,
+    /// Enterprises with at least one norm for a product under the HS code.
+    pub enterprises: u32,
+    pub groups: Vec<GroupStatistics>,
+    /// Groups with fewer than k enterprises, of which nothing else is said.
+    pub withheld_groups: u32,
+    pub subject: Option<SubjectPosition>,
+}
+
+/// The effective norms (material per unit of product, loss included) of one material heading,
+/// over at least k enterprises.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupStatistics {
+    /// The material's HS heading (6 digits).
+    pub material_hs: String,
+    pub material_unit: String,
+    pub product_unit: String,
+    pub enterprises: u32,
+    pub p25: String,
+    pub median: String,
+    pub p75: String,
+}
+
+/// The subject enterprise's band in each released group it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectPosition {
+    pub enterprise: String,
+    pub bands: Vec<Band>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Band {
+    pub material_hs: String,
+    pub material_unit: String,
+    pub product_unit: String,
+    /// `below_p25`, `p25_to_p75` or `above_p75`.
+    pub position: String,
+}
+
 /// What the enclave answers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Response {
     Identity(IdentityResponse),
     Verdict(Verdict),
+    Comparison(Comparison),
     Error {
         code: ErrorCode,
         message: String,
@@ -129,6 +202,9 @@ pub enum ErrorCode {
     BadBundle,
     /// The norms name items the bundle does not have, or otherwise do not fit it.
     NormsDoNotFitBundle,
+    /// A comparison request the enclave will not run: k below its floor, no or too many
+    /// enterprises, an HS code that is not 2 to 10 digits, an enterprise named twice.
+    BadComparison,
     /// The enclave failed on its side (quoting, rendering).
     Internal,
 }

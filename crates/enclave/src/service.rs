@@ -16,9 +16,12 @@ use bonded_tee::{CollateralSource, Platform, Policy, ReportData, TrustAnchor};
 use bonded_ledger::ChannelId;
 
 use crate::checkpoint::Checkpoints;
+use crate::compare;
 use crate::frame::{self, FrameError};
 use crate::keys::EnclaveKeys;
-use crate::protocol::{ErrorCode, IdentityResponse, Request, Response, VerifyRequest};
+use crate::protocol::{
+    CompareRequest, ErrorCode, IdentityResponse, Request, Response, VerifyRequest,
+};
 use crate::verdict;
 
 /// Why the request loop stopped for a reason other than `Shutdown` or the end of input.
@@ -72,6 +75,7 @@ impl<'a> Enclave<'a> {
         match request {
             Request::Identity { chain_id, at_ms } => self.identity(chain_id, *at_ms),
             Request::Verify(verify) => self.verify(verify),
+            Request::Compare(compare) => self.compare(compare),
             Request::Checkpoint {
                 chain_id,
                 enterprise,
@@ -119,6 +123,31 @@ impl<'a> Enclave<'a> {
         Response::Checkpoint {
             height: tip.map(|tip| tip.height),
             head: tip.map(|tip| tip.head.to_hex()),
+        }
+    }
+
+    fn compare(&self, request: &CompareRequest) -> Response {
+        let _span = tracing::info_span!(
+            "enclave.compare",
+            hs_code = request.hs_code.as_str(),
+            k = request.k,
+            enterprises = request.enterprises.len()
+        )
+        .entered();
+        let mut checkpoints = self.checkpoints.borrow_mut();
+        match compare::compare(&self.keys, &mut checkpoints, request) {
+            Ok(comparison) => {
+                tracing::info!(
+                    released = comparison.groups.len(),
+                    withheld = comparison.withheld_groups,
+                    "comparison released"
+                );
+                Response::Comparison(comparison)
+            }
+            Err(error) => {
+                tracing::warn!(code = ?error.code(), %error, "comparison refused");
+                error_response(error.code(), error.to_string())
+            }
         }
     }
 

@@ -21,7 +21,7 @@ use bonded_norms::{Binding, NormRow, NormsError, Opening, SealedNorms};
 use bonded_reconcile::{BundleError, LedgerFiles, Policy, Report};
 use sha2::{Digest, Sha256};
 
-use crate::checkpoint::Checkpoints;
+use crate::checkpoint::{Checkpoint, Checkpoints};
 use crate::keys::EnclaveKeys;
 use crate::protocol::{ErrorCode, Verdict, VerifyRequest};
 use crate::records::ChannelRecords;
@@ -94,13 +94,21 @@ impl VerifyError {
     }
 }
 
-/// Runs one verification with the enclave's keys, resuming from the channel's checkpoint when
-/// the blocks continue it.
-pub fn verify(
+/// A channel whose blocks verified and whose newest commitment's norms opened.
+pub(crate) struct OpenedChannel<'c> {
+    pub tip: ChannelTip,
+    pub commitment: [u8; 32],
+    pub checkpoint: &'c Checkpoint,
+    pub opening: Opening,
+}
+
+/// Checks the request's blocks (resuming from the channel's checkpoint when they continue it),
+/// requires its commitment to be the channel's newest, and opens the norms sealed for it.
+pub(crate) fn open_channel<'c>(
     keys: &EnclaveKeys,
-    checkpoints: &mut Checkpoints,
+    checkpoints: &'c mut Checkpoints,
     request: &VerifyRequest,
-) -> Result<Verdict, VerifyError> {
+) -> Result<OpenedChannel<'c>, VerifyError> {
     reject_zero_byte("chain_id", &request.chain_id)?;
     reject_zero_byte("enterprise", &request.enterprise)?;
     let enterprise = OrganizationId(request.enterprise.clone());
@@ -111,7 +119,6 @@ pub fn verify(
     let sealed = decode_base64("sealed_norms", &request.sealed_norms)?;
 
     // The records: only from blocks that verify, and the commitment must be their newest.
-    let started = std::time::Instant::now();
     let channel = ChannelId::enterprise(&enterprise);
     let blocks = decode_blocks(request)?;
     let tip = resume_tip(checkpoints, request, &channel, &blocks)?;
@@ -124,7 +131,6 @@ pub fn verify(
     let checkpoint =
         checkpoints.advance(&request.chain_id, &channel, tip.is_none(), reached, added);
     check_commitment_current(checkpoint.commitments.last(), &commitment)?;
-    let blocks_ms = started.elapsed().as_secs_f64() * 1000.0;
 
     // The norms: only from the envelope.
     let binding = Binding {
@@ -133,6 +139,28 @@ pub fn verify(
         commitment: &commitment,
     };
     let opening = open(keys, binding, &sealed)?;
+    Ok(OpenedChannel {
+        tip: reached,
+        commitment,
+        checkpoint,
+        opening,
+    })
+}
+
+/// Runs one verification with the enclave's keys, resuming from the channel's checkpoint when
+/// the blocks continue it.
+pub fn verify(
+    keys: &EnclaveKeys,
+    checkpoints: &mut Checkpoints,
+    request: &VerifyRequest,
+) -> Result<Verdict, VerifyError> {
+    let started = std::time::Instant::now();
+    let OpenedChannel {
+        tip: reached,
+        commitment,
+        checkpoint,
+        opening,
+    } = open_channel(keys, checkpoints, request)?;
     let opened_ms = started.elapsed().as_secs_f64() * 1000.0;
     let mut report = reconcile(&checkpoint.files, opening.set.rows(), request)?;
     let reconciled_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -140,7 +168,6 @@ pub fn verify(
     drop(opening);
     let verdict = sign(keys, request, reached, commitment, &report)?;
     tracing::debug!(
-        blocks_ms,
         opened_ms,
         reconciled_ms,
         signed_ms = started.elapsed().as_secs_f64() * 1000.0,

@@ -68,7 +68,8 @@ pub const TRANSACTIONS_PER_REQUEST_MAX: usize = 10_000;
         AttestationView,
         ApprovedCodeView,
         CommitmentView,
-        KeyOwnerView
+        KeyOwnerView,
+        ComparisonRequest
     ))
 )]
 struct ApiDocument;

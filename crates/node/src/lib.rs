@@ -13,6 +13,7 @@ pub mod views;
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use base64::Engine;
@@ -24,6 +25,9 @@ use tokio::net::TcpListener;
 
 use crate::verifier::EnclaveHost;
 use crate::views::{ReceiptView, TransactionView};
+
+/// The comparison policy's k unless configured: groups of fewer enterprises stay inside.
+pub const DEFAULT_COMPARISON_K: u32 = 5;
 
 /// File name of the node's database inside its data folder.
 pub const DATABASE_FILE: &str = "ledger.redb";
@@ -52,6 +56,9 @@ pub struct Node {
     pub orderer: Arc<Orderer>,
     /// The enclave this node hosts, once [`Node::host_enclave`] has started it.
     pub enclave: OnceLock<Arc<EnclaveHost>>,
+    /// The least number of enterprises a released comparison group holds (policy; 5 unless
+    /// configured).
+    comparison_k: AtomicU32,
 }
 
 impl Node {
@@ -71,7 +78,17 @@ impl Node {
             store,
             orderer,
             enclave: OnceLock::new(),
+            comparison_k: AtomicU32::new(DEFAULT_COMPARISON_K),
         }))
+    }
+
+    pub fn comparison_k(&self) -> u32 {
+        self.comparison_k.load(Ordering::Relaxed)
+    }
+
+    /// Sets the comparison policy's k; the enclave refuses values below its own floor.
+    pub fn set_comparison_k(&self, k: u32) {
+        self.comparison_k.store(k, Ordering::Relaxed);
     }
 
     /// Makes `host` this node's enclave; a node hosts at most one.

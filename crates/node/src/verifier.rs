@@ -27,7 +27,8 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use bonded_enclave::host::{EnclaveProcess, HostError, Launch};
 use bonded_enclave::protocol::{
-    ErrorCode, IdentityResponse, Request, Response, Verdict, VerifyRequest,
+    CompareInput, CompareRequest, Comparison, ErrorCode, IdentityResponse, Request, Response,
+    Verdict, VerifyRequest,
 };
 use bonded_ledger::clearance::{Clearance, Host};
 use bonded_ledger::state::Rejection;
@@ -173,6 +174,15 @@ impl EnclaveHost {
                 head: Some(head),
             } => Ok(Some((height, head))),
             Response::Checkpoint { .. } => Ok(None),
+            Response::Error { code, message } => Err(VerifierError::Refused { code, message }),
+            _ => Err(VerifierError::Protocol),
+        }
+    }
+
+    /// Runs one comparison (blocking).
+    fn compare(&self, request: &CompareRequest) -> Result<Comparison, VerifierError> {
+        match self.lock().request(&Request::Compare(request.clone()))? {
+            Response::Comparison(comparison) => Ok(comparison),
             Response::Error { code, message } => Err(VerifierError::Refused { code, message }),
             _ => Err(VerifierError::Protocol),
         }
@@ -359,26 +369,87 @@ impl Node {
         let newest = newest_commitment(&blocks, enterprise)?
             .ok_or_else(|| VerifierError::NoCommitment(enterprise.to_string()))?;
         let envelope = self.envelope_for(&newest, enclave)?;
-        let resume = tip.and_then(|(height, head)| {
-            let index = usize::try_from(height).ok()?;
-            let block = blocks.get(index)?;
-            (block.hash().to_hex() == head).then_some(index + 1)
-        });
-        let base64 = base64::engine::general_purpose::STANDARD;
         Ok(VerifyRequest {
             chain_id: chain.chain_id,
             enterprise: enterprise.to_string(),
             commitment: hex::encode(newest.commitment),
-            sealed_norms: base64.encode(&envelope.sealed),
+            sealed_norms: base64::engine::general_purpose::STANDARD.encode(&envelope.sealed),
             orderer_keys: chain.orderer_keys.iter().map(hex::encode).collect(),
-            blocks: blocks[resume.unwrap_or(0)..]
-                .iter()
-                .map(|block| base64.encode(bonded_ledger::channel::encode_block(block)))
-                .collect(),
+            blocks: blocks_after(&blocks, tip),
             from,
             to,
             nonce: host.next_nonce(),
         })
+    }
+
+    /// Compares, in the hosted enclave, the norms of every enterprise that sealed its newest
+    /// norms to it; only groups of at least the node's k enterprises come back.
+    pub async fn compare(
+        &self,
+        hs_code: &str,
+        subject: Option<&str>,
+    ) -> Result<Comparison, VerifierError> {
+        let host = self
+            .enclave
+            .get()
+            .cloned()
+            .ok_or(VerifierError::NoEnclave)?;
+        let enclave = self
+            .store
+            .organization_of_key(&host.verdict_key()?)?
+            .ok_or(VerifierError::Unregistered)?;
+        let _turn = host.turn.lock().await;
+        let chain = self.store.chain()?.ok_or(VerifierError::NoGenesis)?;
+        let mut enterprises = Vec::new();
+        for record in self.store.organizations()? {
+            if !matches!(record.kind, OrganizationKind::Enterprise { .. }) {
+                continue;
+            }
+            let (asking, chain_id, id) =
+                (host.clone(), chain.chain_id.clone(), record.id.0.clone());
+            let tip = tokio::task::spawn_blocking(move || asking.checkpoint(&chain_id, &id))
+                .await
+                .map_err(|_| VerifierError::Protocol)??;
+            if let Some(input) = self.compare_input(&record.id.0, &enclave, tip)? {
+                enterprises.push(input);
+            }
+        }
+        let request = CompareRequest {
+            chain_id: chain.chain_id,
+            orderer_keys: chain.orderer_keys.iter().map(hex::encode).collect(),
+            hs_code: hs_code.to_string(),
+            k: self.comparison_k(),
+            subject: subject.map(str::to_string),
+            enterprises,
+        };
+        let runner = host.clone();
+        tokio::task::spawn_blocking(move || runner.compare(&request))
+            .await
+            .map_err(|_| VerifierError::Protocol)?
+    }
+
+    /// An enterprise's part in a comparison, if its newest norms were sealed to `enclave`.
+    fn compare_input(
+        &self,
+        enterprise: &str,
+        enclave: &OrganizationId,
+        tip: Option<(u64, String)>,
+    ) -> Result<Option<CompareInput>, VerifierError> {
+        let blocks = self.channel_blocks(enterprise)?;
+        let Some(newest) = newest_commitment(&blocks, enterprise)? else {
+            return Ok(None);
+        };
+        let envelope = match self.envelope_for(&newest, enclave) {
+            Ok(envelope) => envelope,
+            Err(VerifierError::NoEnvelope { .. }) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        Ok(Some(CompareInput {
+            enterprise: enterprise.to_string(),
+            commitment: hex::encode(newest.commitment),
+            sealed_norms: base64::engine::general_purpose::STANDARD.encode(&envelope.sealed),
+            blocks: blocks_after(&blocks, tip),
+        }))
     }
 
     /// The envelope `commitment` names for `enclave`.
@@ -488,6 +559,21 @@ fn commitments(blocks: &[Block], channel: &str) -> Result<Vec<NormCommitment>, V
         }
     }
     Ok(found)
+}
+
+/// The blocks after the enclave's checkpoint when that checkpoint is a block of this channel,
+/// all of them otherwise, each as the base64 of its postcard bytes.
+fn blocks_after(blocks: &[Block], tip: Option<(u64, String)>) -> Vec<String> {
+    let resume = tip.and_then(|(height, head)| {
+        let index = usize::try_from(height).ok()?;
+        let block = blocks.get(index)?;
+        (block.hash().to_hex() == head).then_some(index + 1)
+    });
+    let base64 = base64::engine::general_purpose::STANDARD;
+    blocks[resume.unwrap_or(0)..]
+        .iter()
+        .map(|block| base64.encode(bonded_ledger::channel::encode_block(block)))
+        .collect()
 }
 
 /// The newest norm commitment in `blocks`, read from the newest block back.

@@ -25,6 +25,7 @@ pub fn routes() -> Router<Arc<Node>> {
         .route("/v1/channels/{channel}/commitments", get(commitments))
         .route("/v1/keys/{key}", get(key_owner))
         .route("/v1/enterprises/{enterprise}/clearance", get(clearance))
+        .route("/v1/comparisons", post(compare))
 }
 
 impl From<VerifierError> for ApiError {
@@ -70,6 +71,7 @@ fn refusal(code: ErrorCode) -> (StatusCode, &'static str) {
         ErrorCode::RecordsUnverified => (StatusCode::BAD_GATEWAY, "RecordsUnverified"),
         ErrorCode::CommitmentNotCurrent => (StatusCode::CONFLICT, "CommitmentNotCurrent"),
         ErrorCode::BadBundle => (StatusCode::UNPROCESSABLE_ENTITY, "BadRecords"),
+        ErrorCode::BadComparison => (StatusCode::UNPROCESSABLE_ENTITY, "BadComparison"),
         _ => (StatusCode::BAD_GATEWAY, "EnclaveFailure"),
     }
 }
@@ -265,4 +267,21 @@ pub(crate) async fn key_owner(
         key,
         organization: owner.to_string(),
     }))
+}
+
+/// Compare, inside the customs enclave, the norms of every enterprise that sealed its newest
+/// norms to it, for products under one HS code. Only groups of at least k enterprises (the
+/// node's policy, 5 by default) are released, as percentiles; the subject gets a band.
+#[utoipa::path(post, path = "/v1/comparisons", request_body = ComparisonRequest,
+    responses((status = 200, body = Object), (status = 422, body = ErrorView)))]
+pub(crate) async fn compare(
+    State(node): State<Arc<Node>>,
+    body: axum::body::Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let request: ComparisonRequest = parse_body(&body)?;
+    let comparison = node
+        .compare(&request.hs_code, request.subject.as_deref())
+        .await?;
+    let value = serde_json::to_value(comparison).map_err(|_| VerifierError::Protocol)?;
+    Ok(Json(value))
 }

@@ -250,3 +250,13 @@ pub struct KeyOwnerView {
     pub key: String,
     pub organization: String,
 }
+
+/// Ask for a comparison of norms across enterprises for products under `hs_code`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonRequest {
+    /// The product's HS code or its first digits (2 to 10 digits).
+    pub hs_code: String,
+    /// An enterprise whose band in each released group is reported.
+    pub subject: Option<String>,
+}
