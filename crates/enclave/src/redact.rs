@@ -21,6 +21,8 @@
 //! one product alone uses a material; hiding that needs aggregation across products or
 //! enterprises (the k-anonymous comparison of issue 4), not redaction.
 
+use std::collections::HashSet;
+
 use bonded_norms::NormRow;
 use bonded_reconcile::bundle::effective_norm;
 use bonded_reconcile::report::quantity;
@@ -51,7 +53,8 @@ pub struct Redactions {
 
 /// Redacts `report` in place, given the rows of the norm set it was computed with.
 pub fn redact(report: &mut Report, rows: &[NormRow]) -> Redactions {
-    let secrets = secret_tokens(rows);
+    let tokens = secret_tokens(rows);
+    let secrets: Secrets<'_> = tokens.iter().map(String::as_str).collect();
     let mut redactions = Redactions::default();
     for finding in &mut report.findings {
         redact_finding(finding, &secrets, &mut redactions);
@@ -59,7 +62,10 @@ pub fn redact(report: &mut Report, rows: &[NormRow]) -> Redactions {
     redactions
 }
 
-fn redact_finding(finding: &mut Finding, secrets: &[String], redactions: &mut Redactions) {
+/// The secret tokens, looked up by the numbers a text holds.
+type Secrets<'s> = HashSet<&'s str>;
+
+fn redact_finding(finding: &mut Finding, secrets: &Secrets<'_>, redactions: &mut Redactions) {
     for line in &mut finding.evidence.norms {
         if let Some((reference, _)) = line.split_once(':') {
             *line = reference.to_string();
@@ -109,23 +115,24 @@ pub fn secret_tokens(rows: &[NormRow]) -> Vec<String> {
     tokens
 }
 
-/// Whether `text` holds one of `tokens` not as part of a longer number.
-pub fn holds_any(text: &str, tokens: &[String]) -> bool {
-    tokens
-        .iter()
-        .any(|token| whole_matches(text, token).next().is_some())
+/// Whether `text` holds one of `tokens` as a whole number, not as part of a longer one.
+pub fn holds_any(text: &str, tokens: &HashSet<&str>) -> bool {
+    numbers(text).any(|(start, end)| tokens.contains(&text[start..end]))
 }
 
-/// `text` with every whole-number occurrence of a token replaced by the mask.
-fn mask_tokens(text: &str, tokens: &[String]) -> String {
-    let mut text = text.to_string();
-    for token in tokens {
-        let starts: Vec<usize> = whole_matches(&text, token).collect();
-        for at in starts.into_iter().rev() {
-            text.replace_range(at..at + token.len(), MASK);
+/// `text` with every whole number that is one of `tokens` replaced by the mask.
+fn mask_tokens(text: &str, tokens: &HashSet<&str>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (start, end) in numbers(text) {
+        if tokens.contains(&text[start..end]) {
+            out.push_str(&text[copied..start]);
+            out.push_str(MASK);
+            copied = end;
         }
     }
-    text
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// `text` with the number after each [`EFFECTIVE_NORM_PHRASE`] replaced by the mask.
@@ -145,20 +152,31 @@ fn mask_after_phrase(text: &str) -> String {
     out
 }
 
-/// Where `token` occurs in `text` not as part of a longer number.
-fn whole_matches<'t>(text: &'t str, token: &'t str) -> impl Iterator<Item = usize> + 't {
-    let numeric = |c: char| c.is_ascii_digit() || c == '.';
-    text.match_indices(token).filter_map(move |(at, _)| {
-        let before = text[..at].chars().next_back();
-        let mut after = text[at + token.len()..].chars();
-        // A full stop that ends a sentence does not extend the number.
-        let after_ok = match after.next() {
-            Some('.') => !after.next().is_some_and(|c| c.is_ascii_digit()),
-            Some(c) => !numeric(c),
-            None => true,
-        };
-        (!before.is_some_and(numeric) && after_ok).then_some(at)
+/// The whole numbers of `text` as byte ranges: maximal runs of digits and points, less any
+/// trailing points (a full stop that ends a sentence does not extend the number). One pass over
+/// the text, whatever the number of tokens looked up.
+fn numbers(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    let numeric = |byte: u8| byte.is_ascii_digit() || byte == b'.';
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() && !numeric(bytes[at]) {
+            at += 1;
+        }
+        if at >= bytes.len() {
+            return None;
+        }
+        let start = at;
+        while at < bytes.len() && numeric(bytes[at]) {
+            at += 1;
+        }
+        let mut end = at;
+        while end > start && bytes[end - 1] == b'.' {
+            end -= 1;
+        }
+        Some((start, end))
     })
+    .filter(|(start, end)| start < end)
 }
 
 #[cfg(test)]
@@ -167,11 +185,13 @@ mod tests {
 
     #[test]
     fn tokens_match_whole_numbers_only() {
-        let tokens = vec!["1.234567".to_string()];
+        let tokens: HashSet<&str> = ["1.234567"].into_iter().collect();
         assert!(holds_any("norm 1.234567 per piece", &tokens));
         assert!(holds_any("the norm is 1.234567.", &tokens));
         assert!(!holds_any("11.2345678", &tokens));
         assert!(!holds_any("21.234567", &tokens));
+        assert!(!holds_any("1.234567.8", &tokens));
+        assert!(holds_any("(1.234567)", &tokens));
     }
 
     #[test]
@@ -181,7 +201,11 @@ mod tests {
             mask_after_phrase(line),
             "declaration 3 line 1: 150 × effective norm [withheld] (norms.csv line 3)"
         );
-        let tokens = vec!["1.5".to_string()];
+        let tokens: HashSet<&str> = ["1.5"].into_iter().collect();
         assert_eq!(mask_tokens("a 1.5 b 11.5", &tokens), "a [withheld] b 11.5");
+        assert_eq!(
+            mask_tokens("1.5. Then 1.5", &tokens),
+            "[withheld]. Then [withheld]"
+        );
     }
 }

@@ -165,11 +165,13 @@ pub fn verify(
     let mut report = reconcile(&checkpoint.files, opening.set.rows(), request)?;
     let reconciled_ms = started.elapsed().as_secs_f64() * 1000.0;
     let redactions = redact::redact(&mut report, opening.set.rows());
+    let redacted_ms = started.elapsed().as_secs_f64() * 1000.0;
     drop(opening);
     let verdict = sign(keys, request, reached, commitment, &report)?;
     tracing::debug!(
         opened_ms,
         reconciled_ms,
+        redacted_ms,
         signed_ms = started.elapsed().as_secs_f64() * 1000.0,
         evidence_lines = redactions.evidence_lines,
         figures = redactions.figures,
