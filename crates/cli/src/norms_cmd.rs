@@ -150,6 +150,10 @@ fn choose_enclave(client: &Client, chain: &ChainView, named: Option<&str>) -> Re
 
 /// Re-runs the ledger's registration check on this machine, and confirms the view's keys are
 /// the ones the quote binds.
+///
+/// TODO: the chain's attestation trust and approved code come from the node's `/v1/chain`; a
+/// client that pinned the genesis hash (or the Intel root) would not have to trust the node for
+/// them.
 pub fn check_registration(chain: &ChainView, enclave: &EnclaveView) -> Result<()> {
     let info = chain_info(chain)?;
     let registration = registration(enclave)?;

@@ -21,6 +21,9 @@
 //! [`K_FLOOR`]: the floor is the enclave's own, so a host cannot ask for groups of one.
 //! What a release still says: with k = 5 a percentile can coincide with one enterprise's value,
 //! though nothing says whose; docs/trust.md lists this with the other residual leaks.
+//!
+//! TODO: a comparison is an answer to customs, not a ledger record, and is not signed; signing
+//! it with the verdict key (over the inputs' commitments and heads) would let customs cite one.
 
 use std::collections::BTreeMap;
 

@@ -18,8 +18,8 @@
 //!    exactly 8) is too common a token to search for safely; steps 1 to 4 protect it.
 //!
 //! TODO: balances still let a reader divide `consumed_by_exports` by the exported quantity when
-//! one product alone uses a material; hiding that needs aggregation across products or
-//! enterprises (the k-anonymous comparison of issue 4), not redaction.
+//! one product alone uses a material; hiding that needs the balances coarsened or aggregated
+//! across products, not redaction of the findings.
 
 use std::collections::HashSet;
 

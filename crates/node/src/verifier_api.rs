@@ -1,4 +1,7 @@
 //! HTTP routes of the verifier: the enclave registry, norm envelopes, verifications, reports.
+//!
+//! TODO: no route checks who is asking. Anyone who reaches the node can read reports and start
+//! verifications and comparisons; per-organization accounts arrive with the portal (issue 5).
 
 use std::sync::Arc;
 
