@@ -167,6 +167,24 @@ fn sealed_norms_give_the_clear_verdict_and_never_leave_the_enclave() {
     assert_eq!(report["materials"], direct["materials"]);
     assert_eq!(report["products"], direct["products"]);
     assert_eq!(report["summary"], direct["summary"]);
+    // The same findings, rule by rule and subject by subject; only their wording may differ
+    // where the enclave withheld a norm value.
+    let outline = |report: &serde_json::Value| -> Vec<(String, String, String)> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|finding| {
+                let field = |name: &str| finding[name].as_str().unwrap_or_default().to_string();
+                (field("rule"), field("severity"), field("subject"))
+            })
+            .collect()
+    };
+    assert_eq!(outline(report), outline(&direct));
+    assert!(
+        !outline(&direct).is_empty(),
+        "the garment maker has findings to compare"
+    );
     let critical = direct["summary"]["critical"].as_u64().unwrap();
     assert_eq!(verdict["verdict"]["critical"].as_u64().unwrap(), critical);
     assert!(
