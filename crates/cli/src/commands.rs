@@ -94,7 +94,9 @@ pub async fn node(config_path: &Path) -> Result<()> {
         "bonded node {} serving http://{}",
         config.node_id, config.listen
     );
-    node.serve(listener, crate::shutdown_signal()).await?;
+    let app = bonded_portal::app(node.clone());
+    node.serve_app(listener, app, crate::shutdown_signal())
+        .await?;
     Ok(())
 }
 

@@ -24,7 +24,7 @@ use ed25519_dalek::SigningKey;
 
 use crate::demo_enclave::DemoEnclave;
 use crate::network::{self, Signer};
-use crate::{demo_enclave, demo_reports, keys};
+use crate::{demo_accounts, demo_enclave, demo_reports, keys};
 
 pub const CHAIN_ID: &str = "bonded-demo";
 const CUSTOMS_ID: &str = "CUSTOMS-HCM";
@@ -206,6 +206,7 @@ pub async fn run(data: &Path, listen: SocketAddr) -> Result<()> {
     demo_reports::write_norms(&layout.data, DEMO_YEAR)?;
     let reports = demo_reports::reconcile_all(&layout.data, &node.store)?;
     let enclaves = seal_all_norms(&layout, &node).await;
+    let accounts = demo_accounts::ensure(&layout.data, &node)?;
     print_welcome(&layout, &node, address)?;
     demo_reports::print(&reports);
     match &enclaves {
@@ -224,7 +225,10 @@ pub async fn run(data: &Path, listen: SocketAddr) -> Result<()> {
         }
         Err(error) => println!("\nNo confidential verification: {error:#}"),
     }
-    node.serve(listener, crate::shutdown_signal()).await?;
+    demo_accounts::print(&accounts, address);
+    let app = bonded_portal::app(node.clone());
+    node.serve_app(listener, app, crate::shutdown_signal())
+        .await?;
     Ok(())
 }
 
@@ -259,6 +263,16 @@ async fn seal_all_norms(layout: &Layout, node: &Node) -> Result<(DemoEnclave, De
         demo_enclave::seal_norms(node, &signer, party, &targets, &norms).await?;
     }
     Ok((customs_enclave, aeo_enclave))
+}
+
+/// The id of the demo's customs organization.
+pub fn customs_id() -> &'static str {
+    CUSTOMS_ID
+}
+
+/// The ids of the demo enterprises.
+pub fn enterprise_ids() -> impl Iterator<Item = &'static str> {
+    ENTERPRISES.iter().map(|enterprise| enterprise.id)
 }
 
 fn create_keys(layout: &Layout) -> Result<SigningKey> {

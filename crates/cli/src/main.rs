@@ -9,6 +9,7 @@ mod client;
 mod commands;
 mod csv_input;
 mod demo;
+mod demo_accounts;
 mod demo_enclave;
 mod demo_reports;
 mod keys;

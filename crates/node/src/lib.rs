@@ -125,12 +125,23 @@ impl Node {
         listener: TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), NodeError> {
+        let app = api::router(self.clone());
+        self.serve_app(listener, app, shutdown).await
+    }
+
+    /// Serves `app` (the API, and the portal if the caller merged it in) on `listener` until
+    /// `shutdown` resolves, then stops ordering and the hosted enclave.
+    pub async fn serve_app(
+        self: Arc<Self>,
+        listener: TcpListener,
+        app: axum::Router,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), NodeError> {
         let address = listener
             .local_addr()
             .map(|address| address.to_string())
             .unwrap_or_default();
         tracing::info!(address = %address, "node.serving");
-        let app = api::router(self.clone());
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await

@@ -19,6 +19,8 @@
 //! | `ordering_meta` | name | vote, purge and commit positions |
 //! | `norm_envelopes` | SHA-256 of the sealed bytes | enterprise, enclave, commitment, envelope |
 //! | `verdict_reports` | SHA-256 of the report | the redacted report JSON a verdict names |
+//! | `portal_accounts` | user name | organization, role, Argon2id password hash |
+//! | `portal_sessions` | SHA-256 of the session token | user, role, CSRF token, expiry |
 //!
 //! Every value is our own versioned encoding: one format byte ([`FORMAT_VERSION`]) followed by
 //! the postcard encoding of the value. Integers in postcard are varints, never host-endian.
@@ -32,12 +34,14 @@
 //! logged but not applied. A failed write is returned as [`StoreError`]; callers treat it as
 //! fatal.
 
+mod accounts;
 mod codec;
 mod ledger;
 mod log;
 mod offledger;
 mod verify;
 
+pub use accounts::{Account, Session};
 pub use codec::{decode, encode, FORMAT_VERSION};
 pub use ledger::{receipt_from_block, AppliedBatch};
 pub use offledger::StoredEnvelope;
@@ -107,6 +111,7 @@ impl Store {
         ledger::create_tables(&txn)?;
         log::create_tables(&txn)?;
         offledger::create_tables(&txn)?;
+        accounts::create_tables(&txn)?;
         txn.commit()?;
         Ok(())
     }

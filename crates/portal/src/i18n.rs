@@ -1,0 +1,146 @@
+//! The portal's two languages. Every string a page shows comes from [`text`], so a page never
+//! mixes them; the choice is a cookie, set by the language switch on every page.
+
+/// A language the portal speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Vi,
+    En,
+}
+
+pub const LANG_COOKIE: &str = "bonded_lang";
+
+impl Lang {
+    /// The language a cookie value names; Vietnamese by default.
+    pub fn from_cookie(value: Option<&str>) -> Lang {
+        match value {
+            Some("en") => Lang::En,
+            _ => Lang::Vi,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Vi => Lang::En,
+            Lang::En => Lang::Vi,
+        }
+    }
+
+    /// The string `key` in this language; the key itself if the table lacks it.
+    pub fn t(self, key: &str) -> &'static str {
+        let found = TEXTS.iter().find(|(k, _, _)| *k == key);
+        match (found, self) {
+            (Some((_, vi, _)), Lang::Vi) => vi,
+            (Some((_, _, en)), Lang::En) => en,
+            (None, _) => "?",
+        }
+    }
+}
+
+/// Key, Vietnamese, English.
+const TEXTS: &[(&str, &str, &str)] = &[
+    (
+        "app",
+        "bonded: giám sát gia công, SXXK, chế xuất",
+        "bonded: processing-trade supervision",
+    ),
+    ("switch", "English", "Tiếng Việt"),
+    ("sign_in", "Đăng nhập", "Sign in"),
+    ("sign_out", "Đăng xuất", "Sign out"),
+    ("user", "Tên đăng nhập", "User name"),
+    ("password", "Mật khẩu", "Password"),
+    (
+        "bad_credentials",
+        "Sai tên đăng nhập hoặc mật khẩu.",
+        "Unknown user or wrong password.",
+    ),
+    ("signed_in_as", "Đăng nhập với", "Signed in as"),
+    ("dashboard", "Bảng điều khiển hải quan", "Customs dashboard"),
+    ("enterprises", "Doanh nghiệp", "Enterprises"),
+    ("enterprise", "Doanh nghiệp", "Enterprise"),
+    ("name", "Tên", "Name"),
+    ("group", "Nhóm", "Group"),
+    ("aeo", "DN ưu tiên (AEO)", "AEO"),
+    ("yes", "Có", "Yes"),
+    ("no", "Không", "No"),
+    ("clearance", "Kết luận", "Clearance"),
+    ("declarations", "Tờ khai", "Declarations"),
+    ("number", "Số tờ khai", "Number"),
+    ("type", "Loại hình", "Type"),
+    ("date", "Ngày", "Date"),
+    ("lines", "Số dòng hàng", "Lines"),
+    (
+        "verdicts",
+        "Kết quả kiểm tra bảo mật",
+        "Confidential verdicts",
+    ),
+    ("block", "Khối", "Block"),
+    ("critical", "Nghiêm trọng", "Critical"),
+    ("warning", "Cảnh báo", "Warning"),
+    ("not_evaluable", "Chưa đánh giá được", "Not evaluable"),
+    ("chain", "Sổ cái", "Ledger"),
+    ("channel", "Kênh", "Channel"),
+    ("height", "Chiều cao", "Height"),
+    ("head", "Mã băm khối cuối", "Head hash"),
+    ("transactions", "Giao dịch", "Transactions"),
+    (
+        "audit",
+        "Kiểm toán: các kênh của sổ cái",
+        "Audit: ledger channels",
+    ),
+    (
+        "forbidden",
+        "Bạn không có quyền xem trang này.",
+        "You may not see this page.",
+    ),
+    ("not_found", "Không tìm thấy trang.", "No such page."),
+    (
+        "expired",
+        "Phiên làm việc đã hết hạn, hãy đăng nhập lại.",
+        "Your session ended; sign in again.",
+    ),
+    (
+        "forged",
+        "Biểu mẫu không hợp lệ; hãy tải lại trang.",
+        "The form is not valid; reload the page.",
+    ),
+    ("cleared", "Đạt", "Cleared"),
+    ("not_compliant", "Không đạt", "Not compliant"),
+    (
+        "awaiting_confirmation",
+        "Chờ hải quan xác nhận",
+        "Awaiting confirmation",
+    ),
+    ("disagreement", "Kết quả không khớp", "Disagreement"),
+    (
+        "stale",
+        "Có số liệu mới, cần kiểm tra lại",
+        "Stale: new records",
+    ),
+    ("no_verdict", "Chưa kiểm tra", "No verdict yet"),
+    ("none", "Chưa có.", "None yet."),
+    ("compliant", "Đạt", "Compliant"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_both_languages() {
+        for (key, vi, en) in TEXTS {
+            assert!(!vi.is_empty() && !en.is_empty(), "{key}");
+            assert_eq!(Lang::Vi.t(key), *vi);
+            assert_eq!(Lang::En.t(key), *en);
+        }
+        assert_eq!(Lang::from_cookie(Some("en")), Lang::En);
+        assert_eq!(Lang::from_cookie(Some("xx")), Lang::Vi);
+    }
+}

@@ -1,0 +1,89 @@
+//! The web portal the node serves under `/portal`: for customs officers, enterprises without IT
+//! of their own, and auditors, in Vietnamese and English, on desktop and phone.
+//!
+//! # Design
+//!
+//! Pages are rendered on the server from templates compiled into the binary (askama, HTML
+//! escaped on output), so the portal needs no build step and no JavaScript beyond the service
+//! worker that makes it installable. Each request resolves its session ([`auth`]) and the
+//! viewer's role decides what it may open:
+//!
+//! | role | may open |
+//! |---|---|
+//! | `officer` (customs) | the dashboard of every enterprise, any enterprise's page, the audit page |
+//! | `enterprise` | its own enterprise page only |
+//! | `auditor` | the audit page: channel heads, no payloads |
+//!
+//! A page the viewer may not open answers 403 whatever exists behind it, so a URL tells nothing
+//! about other organizations. Posts (sign-in, sign-out) must carry a CSRF token. Responses carry
+//! a content security policy that allows only the portal's own scripts and styles and no
+//! framing.
+//!
+//! Accounts are local to the node ([`bonded_store::Account`]); the demo creates one per role
+//! of each demo organization ([`create_account`]).
+
+pub mod auth;
+pub mod i18n;
+mod pages;
+
+use std::sync::Arc;
+
+use axum::Router;
+use bonded_node::Node;
+use bonded_store::{Account, Store};
+
+pub use pages::router;
+
+/// The roles of portal accounts.
+pub const ROLES: [&str; 3] = ["officer", "enterprise", "auditor"];
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum PortalError {
+    #[error("unknown role {0:?}; the roles are officer, enterprise and auditor")]
+    Role(String),
+    #[error("the user name must be 3 to 64 letters, digits, dots, dashes or underscores")]
+    UserName,
+    #[error("the password must be at least 12 characters")]
+    Password,
+    #[error(transparent)]
+    Auth(#[from] auth::AuthError),
+    #[error(transparent)]
+    Store(#[from] bonded_store::StoreError),
+}
+
+/// Creates (or replaces) the account `user` of `organization` with `role` and `password`.
+pub fn create_account(
+    store: &Store,
+    user: &str,
+    organization: &str,
+    role: &str,
+    password: &str,
+) -> Result<(), PortalError> {
+    if !ROLES.contains(&role) {
+        return Err(PortalError::Role(role.to_string()));
+    }
+    let valid_name = (3..=64).contains(&user.len())
+        && user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if !valid_name {
+        return Err(PortalError::UserName);
+    }
+    if password.chars().count() < 12 {
+        return Err(PortalError::Password);
+    }
+    let account = Account {
+        user: user.to_string(),
+        organization: organization.to_string(),
+        role: role.to_string(),
+        password_hash: auth::hash_password(password)?,
+    };
+    store.put_account(&account)?;
+    Ok(())
+}
+
+/// The node's API and the portal in one router.
+pub fn app(node: Arc<Node>) -> Router {
+    bonded_node::api::router(node.clone()).merge(router(node))
+}

@@ -1,0 +1,578 @@
+//! The portal's routes and pages.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use bonded_ledger::clearance::Clearance;
+use bonded_ledger::{ChannelId, Payload, SignedTransaction};
+use bonded_model::{OrganizationId, OrganizationKind};
+use bonded_node::Node;
+use bonded_store::Session;
+use serde::Deserialize;
+
+use crate::auth::{self, AuthError, LOGIN_COOKIE, SESSION_COOKIE, SESSION_SECONDS};
+use crate::i18n::{Lang, LANG_COOKIE};
+
+/// Largest form the portal reads, in bytes.
+const FORM_BYTES_MAX: usize = 16 * 1024;
+const SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; \
+                               form-action 'self'; base-uri 'none'";
+
+/// The portal's routes, under `/portal`.
+pub fn router(node: Arc<Node>) -> Router {
+    Router::new()
+        .route("/portal", get(|| async { Redirect::to("/portal/") }))
+        .route("/portal/", get(home))
+        .route("/portal/login", get(login_page).post(login))
+        .route("/portal/logout", post(logout))
+        .route("/portal/lang/{code}", get(switch_language))
+        .route("/portal/customs", get(customs))
+        .route("/portal/enterprises/{id}", get(enterprise))
+        .route("/portal/audit", get(audit))
+        .route("/portal/manifest.webmanifest", get(manifest))
+        .route("/portal/sw.js", get(service_worker))
+        .route("/portal/static/{file}", get(static_file))
+        .layer(axum::extract::DefaultBodyLimit::max(FORM_BYTES_MAX))
+        .layer(axum::middleware::map_response(secure_headers))
+        .with_state(node)
+}
+
+async fn secure_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(SECURITY_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}
+
+/// What the page header shows of the signed-in viewer.
+struct Viewer {
+    user: String,
+    organization: String,
+    csrf: String,
+}
+
+impl From<&Session> for Viewer {
+    fn from(session: &Session) -> Self {
+        Viewer {
+            user: session.user.clone(),
+            organization: session.organization.clone(),
+            csrf: session.csrf.clone(),
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn lang(headers: &HeaderMap) -> Lang {
+    Lang::from_cookie(auth::cookie(headers, LANG_COOKIE).as_deref())
+}
+
+/// A rendered page with its status.
+fn page(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "portal.render_failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    lang: Lang,
+    viewer: Option<Viewer>,
+    message: &'static str,
+}
+
+fn message(status: StatusCode, lang: Lang, viewer: Option<Viewer>, key: &'static str) -> Response {
+    page(
+        status,
+        &MessagePage {
+            lang,
+            viewer,
+            message: key,
+        },
+    )
+}
+
+/// Why a page could not be served; each becomes a page in the viewer's language.
+enum Refusal {
+    SignIn,
+    Forbidden(Session),
+    NotFound(Session),
+    Failed,
+}
+
+impl From<AuthError> for Refusal {
+    fn from(error: AuthError) -> Self {
+        tracing::error!(%error, "portal.session_failed");
+        Refusal::Failed
+    }
+}
+
+impl Refusal {
+    fn respond(self, lang: Lang) -> Response {
+        match self {
+            Refusal::SignIn => Redirect::to("/portal/login").into_response(),
+            Refusal::Forbidden(session) => message(
+                StatusCode::FORBIDDEN,
+                lang,
+                Some((&session).into()),
+                "forbidden",
+            ),
+            Refusal::NotFound(session) => message(
+                StatusCode::NOT_FOUND,
+                lang,
+                Some((&session).into()),
+                "not_found",
+            ),
+            Refusal::Failed => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        }
+    }
+}
+
+/// The session of the request, or a refusal that sends the browser to sign in.
+fn session(node: &Node, headers: &HeaderMap) -> Result<Session, Refusal> {
+    auth::current_session(&node.store, headers, now_ms())?.ok_or(Refusal::SignIn)
+}
+
+async fn home(State(node): State<Arc<Node>>, headers: HeaderMap) -> Response {
+    match session(&node, &headers) {
+        Ok(session) => Redirect::to(&landing(&session)).into_response(),
+        Err(refusal) => refusal.respond(lang(&headers)),
+    }
+}
+
+/// Where each role starts.
+fn landing(session: &Session) -> String {
+    match session.role.as_str() {
+        "officer" => "/portal/customs".into(),
+        "enterprise" => format!("/portal/enterprises/{}", session.organization),
+        _ => "/portal/audit".into(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    lang: Lang,
+    viewer: Option<Viewer>,
+    csrf: String,
+    error: Option<&'static str>,
+}
+
+/// The sign-in form, with a fresh double-submit token in a cookie and the form.
+fn login_form(lang: Lang, status: StatusCode, error: Option<&'static str>) -> Response {
+    let csrf = auth::random_token();
+    let mut response = page(
+        status,
+        &LoginPage {
+            lang,
+            viewer: None,
+            csrf: csrf.clone(),
+            error,
+        },
+    );
+    let cookie = format!("{LOGIN_COOKIE}={csrf}; Path=/portal; HttpOnly; SameSite=Strict");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn login_page(headers: HeaderMap) -> Response {
+    login_form(lang(&headers), StatusCode::OK, None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf: String,
+    user: String,
+    password: String,
+}
+
+async fn login(
+    State(node): State<Arc<Node>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let lang = lang(&headers);
+    let expected = auth::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !auth::same_token(&expected, &form.csrf) {
+        return login_form(lang, StatusCode::FORBIDDEN, Some("forged"));
+    }
+    let checking = node.clone();
+    let checked = tokio::task::spawn_blocking(move || {
+        let account = auth::check_password(&checking.store, &form.user, &form.password)?;
+        let token = auth::open_session(&checking.store, &account, now_ms())?;
+        Ok::<_, AuthError>((account, token))
+    })
+    .await;
+    match checked {
+        Ok(Ok((account, token))) => {
+            tracing::info!(user = %account.user, role = %account.role, "portal.signed_in");
+            signed_in(&token)
+        }
+        Ok(Err(AuthError::BadCredentials)) => {
+            tracing::info!("portal.sign_in_refused");
+            login_form(lang, StatusCode::UNAUTHORIZED, Some("bad_credentials"))
+        }
+        Ok(Err(error)) => Refusal::from(error).respond(lang),
+        Err(_) => Refusal::Failed.respond(lang),
+    }
+}
+
+fn signed_in(token: &str) -> Response {
+    let mut response = Redirect::to("/portal/").into_response();
+    let cookies = [
+        format!(
+            "{SESSION_COOKIE}={token}; Path=/portal; HttpOnly; SameSite=Strict; \
+             Max-Age={SESSION_SECONDS}"
+        ),
+        format!("{LOGIN_COOKIE}=; Path=/portal; HttpOnly; SameSite=Strict; Max-Age=0"),
+    ];
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(node): State<Arc<Node>>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let lang = lang(&headers);
+    let session = match session(&node, &headers) {
+        Ok(session) => session,
+        Err(refusal) => return refusal.respond(lang),
+    };
+    if !auth::same_token(&session.csrf, &form.csrf) {
+        return message(
+            StatusCode::FORBIDDEN,
+            lang,
+            Some((&session).into()),
+            "forged",
+        );
+    }
+    if let Err(error) = auth::close_session(&node.store, &headers) {
+        return Refusal::from(error).respond(lang);
+    }
+    let mut response = Redirect::to("/portal/login").into_response();
+    let cookie = format!("{SESSION_COOKIE}=; Path=/portal; HttpOnly; SameSite=Strict; Max-Age=0");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn switch_language(Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let chosen = Lang::from_cookie(Some(&code));
+    // Back to the page the switch was on, if it is one of the portal's own.
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|referer| referer.find("/portal/").map(|at| referer[at..].to_string()))
+        .filter(|path| !path.contains("//") && !path.starts_with("/portal/lang/"))
+        .unwrap_or_else(|| "/portal/".into());
+    let mut response = Redirect::to(&back).into_response();
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/portal; SameSite=Strict; Max-Age=31536000",
+        chosen.code()
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// One row of the customs dashboard.
+struct EnterpriseRow {
+    id: String,
+    name: String,
+    group: u8,
+    aeo: bool,
+    declarations: usize,
+    clearance: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "customs.html")]
+struct CustomsPage {
+    lang: Lang,
+    viewer: Option<Viewer>,
+    rows: Vec<EnterpriseRow>,
+}
+
+async fn customs(State(node): State<Arc<Node>>, headers: HeaderMap) -> Response {
+    let lang = lang(&headers);
+    let result = session(&node, &headers).and_then(|session| {
+        if session.role != "officer" {
+            return Err(Refusal::Forbidden(session));
+        }
+        let rows = dashboard_rows(&node).map_err(|_| Refusal::Failed)?;
+        Ok(CustomsPage {
+            lang,
+            viewer: Some((&session).into()),
+            rows,
+        })
+    });
+    match result {
+        Ok(customs) => page(StatusCode::OK, &customs),
+        Err(refusal) => refusal.respond(lang),
+    }
+}
+
+fn dashboard_rows(node: &Node) -> Result<Vec<EnterpriseRow>, String> {
+    let organizations = node
+        .store
+        .organizations()
+        .map_err(|error| error.to_string())?;
+    let mut rows = Vec::new();
+    for record in organizations {
+        let OrganizationKind::Enterprise {
+            authorized_economic_operator,
+            intake_group,
+            ..
+        } = record.kind
+        else {
+            continue;
+        };
+        let payloads = channel_payloads(node, &record.id)?;
+        rows.push(EnterpriseRow {
+            declarations: payloads
+                .iter()
+                .filter(|(_, payload)| matches!(payload, Payload::Declaration(_)))
+                .count(),
+            clearance: clearance_key(node, &record.id),
+            id: record.id.to_string(),
+            name: record.name,
+            group: intake_group.number(),
+            aeo: authorized_economic_operator,
+        });
+    }
+    Ok(rows)
+}
+
+fn clearance_key(node: &Node, enterprise: &OrganizationId) -> &'static str {
+    match node.clearance(&enterprise.0) {
+        Ok(Clearance::Cleared { .. }) => "cleared",
+        Ok(Clearance::NotCompliant { .. }) => "not_compliant",
+        Ok(Clearance::AwaitingConfirmation { .. }) => "awaiting_confirmation",
+        Ok(Clearance::Disagreement { .. }) => "disagreement",
+        Ok(Clearance::Stale { .. }) => "stale",
+        Ok(Clearance::NoVerdict) | Err(_) => "no_verdict",
+    }
+}
+
+/// Every payload of an enterprise's channel with the height of its block.
+fn channel_payloads(node: &Node, id: &OrganizationId) -> Result<Vec<(u64, Payload)>, String> {
+    let blocks = node
+        .store
+        .channel_blocks(&ChannelId::enterprise(id))
+        .map_err(|error| error.to_string())?;
+    let mut payloads = Vec::new();
+    for block in &blocks {
+        for bytes in &block.transactions {
+            let decoded = SignedTransaction::from_bytes(bytes.clone())
+                .and_then(|transaction| transaction.decode())
+                .map_err(|error| error.to_string())?;
+            payloads.push((block.header.height, decoded.body.payload));
+        }
+    }
+    Ok(payloads)
+}
+
+struct DeclarationRow {
+    number: String,
+    type_code: String,
+    date: String,
+    lines: usize,
+}
+
+struct VerdictRow {
+    height: u64,
+    compliant: bool,
+    critical: u32,
+    warning: u32,
+    not_evaluable: u32,
+}
+
+#[derive(Template)]
+#[template(path = "enterprise.html")]
+struct EnterprisePage {
+    lang: Lang,
+    viewer: Option<Viewer>,
+    id: String,
+    name: String,
+    clearance: &'static str,
+    verdicts: Vec<VerdictRow>,
+    declarations: Vec<DeclarationRow>,
+}
+
+async fn enterprise(
+    State(node): State<Arc<Node>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang(&headers);
+    let result = session(&node, &headers).and_then(|session| {
+        let own = session.role == "enterprise" && session.organization == id;
+        if session.role != "officer" && !own {
+            return Err(Refusal::Forbidden(session));
+        }
+        enterprise_page(&node, lang, session, &id)
+    });
+    match result {
+        Ok(enterprise) => page(StatusCode::OK, &enterprise),
+        Err(refusal) => refusal.respond(lang),
+    }
+}
+
+fn enterprise_page(
+    node: &Node,
+    lang: Lang,
+    session: Session,
+    id: &str,
+) -> Result<EnterprisePage, Refusal> {
+    let organization = OrganizationId(id.to_string());
+    let record = match node.store.organization(&organization) {
+        Ok(Some(record)) if matches!(record.kind, OrganizationKind::Enterprise { .. }) => record,
+        Ok(_) => return Err(Refusal::NotFound(session)),
+        Err(_) => return Err(Refusal::Failed),
+    };
+    let payloads = channel_payloads(node, &organization).map_err(|_| Refusal::Failed)?;
+    let mut declarations = Vec::new();
+    let mut verdicts = Vec::new();
+    for (height, payload) in payloads {
+        match payload {
+            Payload::Declaration(declaration) => declarations.push(DeclarationRow {
+                number: declaration.number,
+                type_code: declaration.type_code.to_string(),
+                date: declaration.date.to_string(),
+                lines: declaration.lines.len(),
+            }),
+            Payload::Verdict(verdict) => verdicts.push(VerdictRow {
+                height,
+                compliant: verdict.compliant(),
+                critical: verdict.critical,
+                warning: verdict.warning,
+                not_evaluable: verdict.not_evaluable,
+            }),
+            _ => {}
+        }
+    }
+    verdicts.reverse();
+    Ok(EnterprisePage {
+        lang,
+        viewer: Some((&session).into()),
+        clearance: clearance_key(node, &organization),
+        id: id.to_string(),
+        name: record.name,
+        verdicts,
+        declarations,
+    })
+}
+
+struct HeadRow {
+    channel: String,
+    height: u64,
+    transactions: u64,
+    hash: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    lang: Lang,
+    viewer: Option<Viewer>,
+    heads: Vec<HeadRow>,
+}
+
+async fn audit(State(node): State<Arc<Node>>, headers: HeaderMap) -> Response {
+    let lang = lang(&headers);
+    let result = session(&node, &headers).and_then(|session| {
+        if session.role != "auditor" && session.role != "officer" {
+            return Err(Refusal::Forbidden(session));
+        }
+        let heads = node.store.heads().map_err(|_| Refusal::Failed)?;
+        Ok(AuditPage {
+            lang,
+            viewer: Some((&session).into()),
+            heads: heads
+                .into_iter()
+                .map(|(channel, head)| HeadRow {
+                    channel: channel.to_string(),
+                    height: head.height,
+                    transactions: head.transaction_count,
+                    hash: head.hash.to_hex(),
+                })
+                .collect(),
+        })
+    });
+    match result {
+        Ok(audit) => page(StatusCode::OK, &audit),
+        Err(refusal) => refusal.respond(lang),
+    }
+}
+
+async fn manifest() -> Response {
+    let body = include_str!("../static/manifest.webmanifest");
+    ([(header::CONTENT_TYPE, "application/manifest+json")], body).into_response()
+}
+
+async fn service_worker() -> Response {
+    let body = include_str!("../static/sw.js");
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn static_file(Path(file): Path<String>) -> Response {
+    let (content_type, body) = match file.as_str() {
+        "portal.css" => ("text/css", include_str!("../static/portal.css")),
+        "app.js" => ("text/javascript", include_str!("../static/app.js")),
+        "icon.svg" => ("image/svg+xml", include_str!("../static/icon.svg")),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
