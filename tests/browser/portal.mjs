@@ -62,10 +62,15 @@ try {
     const { context, page } = await signIn(by("officer"));
     check(page.url().endsWith("/portal/customs"), "an officer lands on the customs dashboard");
     const rows = await page.locator("tbody tr").count();
-    check(rows === 3, `the dashboard lists the 3 demo enterprises (${rows})`);
+    check(rows === 4, `the dashboard lists the 3 demo enterprises and the test's (${rows})`);
+    const hostile = process.env.HOSTILE_NAME;
+    check((await page.locator(`td:text-is(${JSON.stringify(hostile)})`).count()) === 1,
+      "a name made of markup shows as text");
+    check((await page.locator("main script, main img").count()) === 0 && !(await page.title()).includes("owned"),
+      "the markup in the name is not run");
     check((await page.locator(".status.not_compliant").count()) === 1, "one enterprise is not compliant");
-    await page.screenshot({ path: `${shots}/customs-dashboard.png`, fullPage: true });
     await page.click('a:has-text("English")');
+    await page.screenshot({ path: `${shots}/customs-dashboard.png`, fullPage: true });
     check((await page.textContent("h1")).includes("Customs dashboard"), "the language switch shows English");
     await page.click('a[href="/portal/enterprises/ENT-0302222222"]');
     check((await page.textContent("h1")).includes("Dong Nai Garment"), "an officer opens an enterprise page");
