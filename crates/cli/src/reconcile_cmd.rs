@@ -30,7 +30,8 @@ pub enum ReportFormat {
 #[derive(clap::Args, Debug)]
 pub struct ReconcileArgs {
     /// Folder with items.csv, declarations.csv and the optional norms.csv, movements.csv,
-    /// opening.csv, report.csv, facility.csv and code_map.csv.
+    /// opening.csv, report.csv (or the filed Mẫu 15/15a workbook as report.xlsx or report.xls:
+    /// .xlsx, legacy .xls or an XML spreadsheet), facility.csv and code_map.csv.
     pub dir: PathBuf,
     /// First day of the period (YYYY-MM-DD); default: start of the quarter of the first record.
     #[arg(long)]
@@ -132,7 +133,47 @@ fn read_bundle(dir: &Path) -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
         files.extend(entry?);
     }
     files.extend(declarations?);
+    if !files.iter().any(|(name, _)| *name == "report.csv") {
+        files.extend(filed_workbook(dir)?.map(|text| ("report.csv", text.into_bytes())));
+    }
     Ok(files)
+}
+
+/// Workbook names a filed Mẫu 15/15a may come under, instead of report.csv.
+const REPORT_WORKBOOKS: [&str; 2] = ["report.xlsx", "report.xls"];
+
+/// The filed finalization report from a workbook in the bundle, as report.csv text. Every row
+/// that cannot be read is listed, and the run stops: a report read in part would look like a
+/// report that leaves items out.
+fn filed_workbook(dir: &Path) -> anyhow::Result<Option<String>> {
+    let Some(path) = REPORT_WORKBOOKS
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.exists())
+    else {
+        return Ok(None);
+    };
+    let bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let report = bonded_forms::read_report(&bytes)
+        .with_context(|| format!("reading {} as Mẫu 15/15a", path.display()))?;
+    if !report.errors.is_empty() {
+        let lines: Vec<String> = report
+            .errors
+            .iter()
+            .map(|error| {
+                format!(
+                    "{} sheet {:?} row {}: {}",
+                    path.display(),
+                    error.sheet,
+                    error.row,
+                    error.reason
+                )
+            })
+            .collect();
+        bail!("{} rows cannot be read:\n{}", lines.len(), lines.join("\n"));
+    }
+    tracing::info!(rows = report.rows.len(), file = %path.display(), "reconcile.filed_workbook");
+    Ok(Some(bonded_forms::report_csv(&report.rows)))
 }
 
 fn load_policy(path: Option<&Path>) -> anyhow::Result<Policy> {

@@ -330,3 +330,117 @@ fn evaluate_reports_precision_and_recall_per_kind() {
         assert_eq!(kind["precision"], 1.0, "{kind}");
     }
 }
+
+/// The bundle's report.csv rewritten as the official workbook: Mẫu 15 for materials, Mẫu 15a
+/// for products, headers in Vietnamese after a title, numbers as numbers.
+fn report_workbook(report_csv: &Path, out: &Path) {
+    let mut reader = csv::Reader::from_path(report_csv).unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let materials_header = [
+        "STT",
+        "Mã NL, VT",
+        "Tên NL, VT",
+        "ĐVT",
+        "Tồn đầu kỳ",
+        "Nhập trong kỳ",
+        "Tái xuất",
+        "Chuyển mục đích sử dụng, tiêu thụ nội địa, tiêu hủy",
+        "Xuất kho để sản xuất",
+        "Xuất kho khác",
+        "Tồn cuối kỳ",
+    ];
+    let products_header = [
+        "STT",
+        "Mã SP",
+        "Tên SP",
+        "ĐVT",
+        "Tồn đầu kỳ",
+        "Nhập kho trong kỳ",
+        "Chuyển mục đích sử dụng",
+        "Xuất khẩu",
+        "Xuất khác",
+        "Tồn cuối kỳ",
+    ];
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let number = |text: &str| text.parse::<f64>().unwrap();
+    let materials = book.add_worksheet().set_name("Mau 15").unwrap();
+    materials.write(0, 0, "BÁO CÁO QUYẾT TOÁN").unwrap();
+    for (column, text) in materials_header.iter().enumerate() {
+        materials.write(2, column as u16, *text).unwrap();
+    }
+    for (at, row) in (3u32..).zip(rows.iter().filter(|row| row[0].starts_with("NL-"))) {
+        materials.write(at, 1, &row[0]).unwrap();
+        for (offset, index) in [1usize, 2, 3, 4, 5, 6, 7].iter().enumerate() {
+            materials
+                .write(at, 4 + offset as u16, number(&row[*index]))
+                .unwrap();
+        }
+    }
+    let products = book.add_worksheet().set_name("Mau 15a").unwrap();
+    for (column, text) in products_header.iter().enumerate() {
+        products.write(0, column as u16, *text).unwrap();
+    }
+    for (at, row) in (1u32..).zip(rows.iter().filter(|row| !row[0].starts_with("NL-"))) {
+        products.write(at, 1, &row[0]).unwrap();
+        // opening, produced, repurposed, exported, other, closing
+        for (offset, index) in [1usize, 2, 4, 3, 6, 7].iter().enumerate() {
+            products
+                .write(at, 4 + offset as u16, number(&row[*index]))
+                .unwrap();
+        }
+    }
+    book.save(out).unwrap();
+}
+
+#[test]
+fn a_filed_report_as_an_excel_workbook_reconciles_like_its_csv() {
+    let root = tempfile::tempdir().expect("scratch");
+    let folder = generate(root.path(), "41", &[]);
+    let from_csv = reconcile_json(&folder);
+    report_workbook(&folder.join("report.csv"), &folder.join("report.xlsx"));
+    std::fs::remove_file(folder.join("report.csv")).unwrap();
+    let from_xlsx = reconcile_json(&folder);
+    let outline = |report: &Value| -> Vec<(String, String)> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["rule"].to_string(), f["subject"].to_string()))
+            .collect()
+    };
+    assert_eq!(from_xlsx["summary"], from_csv["summary"]);
+    assert_eq!(outline(&from_xlsx), outline(&from_csv));
+    assert!(
+        !text(&serde_json::to_vec(&from_xlsx["not_evaluable"]).unwrap()).contains("report.csv"),
+        "the workbook stands in for report.csv"
+    );
+
+    // One unreadable cell: the run stops and names the sheet and row.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Mau 15").unwrap();
+    for (column, text) in [
+        "Mã NL, VT",
+        "Tồn đầu kỳ",
+        "Nhập trong kỳ",
+        "Tái xuất",
+        "Chuyển mục đích sử dụng",
+        "Xuất kho để sản xuất",
+        "Xuất kho khác",
+        "Tồn cuối kỳ",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write(0, column as u16, *text).unwrap();
+    }
+    sheet.write(1, 0, "NL-00001").unwrap();
+    sheet.write(1, 2, "một nghìn").unwrap();
+    book.save(folder.join("report.xlsx")).unwrap();
+    let output = run(&["reconcile", folder.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("sheet \"Mau 15\" row 2: Nhập trong kỳ"),
+        "{stderr}"
+    );
+}
