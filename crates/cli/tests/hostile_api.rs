@@ -127,3 +127,74 @@ fn hostile_requests_are_refused_and_change_nothing() {
     assert_eq!(heads(&url), after_one);
     demo.stop();
 }
+
+#[test]
+fn hostile_verifier_requests_are_refused_and_change_nothing() {
+    let folder = tempfile::tempdir().unwrap();
+    let demo = Demo::start(&folder.path().join("demo"));
+    let url = demo.url.clone();
+    let before = heads(&url);
+    let big = format!(
+        "{{\"enterprise\":\"{GARMENT}\",\"enclave\":\"x\",\"commitment\":\"00\",\"sealed_norms\":\"{}\"}}",
+        "A".repeat(33 * 1024 * 1024)
+    );
+    let cases: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
+        ("norms: not json", "/v1/norms", b"{".to_vec(), 400, "MalformedJson"),
+        (
+            "norms: unknown field",
+            "/v1/norms",
+            br#"{"enterprise":"a","enclave":"b","commitment":"c","sealed_norms":"","x":1}"#.to_vec(),
+            400,
+            "MalformedJson",
+        ),
+        (
+            "norms: a one-byte envelope",
+            "/v1/norms",
+            format!(r#"{{"enterprise":"{GARMENT}","enclave":"ENCLAVE-NONE","commitment":"zz","sealed_norms":"AQ=="}}"#)
+                .into_bytes(),
+            400,
+            "MalformedEnvelope",
+        ),
+        ("norms: too large", "/v1/norms", big.into_bytes(), 413, ""),
+        ("verify: not json", "/v1/verifications", b"[]".to_vec(), 400, "MalformedJson"),
+        (
+            "verify: bad date",
+            "/v1/verifications",
+            format!(r#"{{"enterprise":"{GARMENT}","from":"2026-13-01"}}"#).into_bytes(),
+            400,
+            "MalformedJson",
+        ),
+        (
+            "verify: zero byte id",
+            "/v1/verifications",
+            br#"{"enterprise":"ENT\u0000"}"#.to_vec(),
+            404,
+            "UnknownEnterprise",
+        ),
+        (
+            "compare: hs code too long",
+            "/v1/comparisons",
+            br#"{"hs_code":"123456789012"}"#.to_vec(),
+            422,
+            "BadComparison",
+        ),
+    ];
+    for (what, path, body, status, code) in cases {
+        let (got, error) = post_raw(&url, path, &body);
+        assert_eq!(got, status, "{what}: {error}");
+        if !code.is_empty() {
+            assert_eq!(error["code"], code, "{what}: {error}");
+        }
+    }
+    for (path, status) in [
+        ("/v1/reports/zz", 400),
+        (&format!("/v1/reports/{}", "ab".repeat(32)), 404),
+        ("/v1/keys/not-hex", 400),
+        ("/v1/enterprises/ENT-NOBODY/clearance", 404),
+    ] {
+        let (got, _) = get(&url, path);
+        assert_eq!(got, status, "{path}");
+    }
+    assert_eq!(heads(&url), before, "nothing was recorded");
+    demo.stop();
+}
