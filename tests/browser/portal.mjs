@@ -58,6 +58,7 @@ try {
   }
 
   // Officer: the dashboard, an enterprise page, the language switch, a forged sign-out, sign-out.
+  let footwearReceipt;
   {
     const { context, page } = await signIn(by("officer"));
     check(page.url().endsWith("/portal/customs"), "an officer lands on the customs dashboard");
@@ -76,6 +77,9 @@ try {
     check((await page.textContent("h1")).includes("Dong Nai Garment"), "an officer opens an enterprise page");
     check((await page.locator("section").nth(1).locator("tbody tr").count()) >= 1, "its verdicts are listed");
     await page.screenshot({ path: `${shots}/enterprise-officer.png`, fullPage: true });
+    await page.goto(`${base}/portal/enterprises/ENT-0301111111`);
+    footwearReceipt = await page.locator('a[href^="/portal/receipts/"]').first().getAttribute("href");
+    check(footwearReceipt !== null, "declarations link to their receipts");
     const forgedOut = await context.request.post(`${base}/portal/logout`, { form: { csrf: "f".repeat(64) } });
     check(forgedOut.status() === 403, "a sign-out post with a wrong token is refused (403)");
     await Promise.all([page.waitForNavigation(), page.click('header button[type="submit"]')]);
@@ -90,7 +94,24 @@ try {
     const garment = by("enterprise", "ENT-0302222222");
     const { context, page } = await signIn(garment);
     check(page.url().endsWith("/portal/enterprises/ENT-0302222222"), "an enterprise lands on its own page");
-    for (const path of ["/portal/enterprises/ENT-0301111111", "/portal/customs", "/portal/audit"]) {
+    // Verify a receipt of its own in the page, then one whose proof was tampered with.
+    await page.locator('a[href^="/portal/receipts/"]').first().click();
+    await page.click("#verify");
+    await page.waitForSelector("#receipt[data-verified]");
+    check(await page.getAttribute("#receipt", "data-verified") === "yes" &&
+      (await page.locator(".check.ok").count()) === 4, "its receipt verifies in the page (4 checks)");
+    await page.screenshot({ path: `${shots}/receipt.png`, fullPage: true });
+    await page.evaluate(() => {
+      const receipt = document.getElementById("receipt");
+      delete receipt.dataset.verified;
+      const header = receipt.dataset.header;
+      receipt.dataset.header = header.slice(0, -2) + (header.endsWith("00") ? "01" : "00");
+    });
+    await page.click("#verify");
+    await page.waitForSelector("#receipt[data-verified]");
+    check(await page.getAttribute("#receipt", "data-verified") === "no" &&
+      (await page.locator(".check.failed").count()) >= 1, "an altered block header fails the check");
+    for (const path of ["/portal/enterprises/ENT-0301111111", "/portal/customs", "/portal/audit", footwearReceipt]) {
       const response = await page.goto(`${base}${path}`);
       check(response.status() === 403, `an enterprise user cannot open ${path} (403)`);
     }

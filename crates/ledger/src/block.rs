@@ -47,8 +47,13 @@ pub struct BlockHeader {
 }
 
 impl BlockHeader {
+    /// The header's postcard bytes, which its hash covers after [`BLOCK_DOMAIN`].
+    pub fn encode(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("a header always encodes")
+    }
+
     pub fn hash(&self) -> Hash {
-        let encoded = postcard::to_allocvec(self).expect("a header always encodes");
+        let encoded = self.encode();
         let mut hasher = Sha256::new();
         hasher.update(BLOCK_DOMAIN);
         hasher.update(&encoded);

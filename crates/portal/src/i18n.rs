@@ -127,6 +127,17 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("no_verdict", "Chưa kiểm tra", "No verdict yet"),
     ("none", "Chưa có.", "None yet."),
     ("compliant", "Đạt", "Compliant"),
+    ("receipt", "Biên nhận", "Receipt"),
+    ("transaction", "Giao dịch", "Transaction"),
+    ("position", "Vị trí trong khối", "Position in block"),
+    ("verify_receipt", "Kiểm tra biên nhận này", "Verify this receipt"),
+    ("check_ok", "đúng", "holds"),
+    ("check_failed", "SAI", "FAILS"),
+    (
+        "receipt_checks",
+        "Bản ghi khớp mã băm giao dịch|Đường dẫn Merkle dẫn tới gốc của khối|Tiêu đề khối khớp mã băm khối, kênh và chiều cao|Chữ ký của đơn vị sắp xếp tin cậy",
+        "The record hashes to the transaction hash|The Merkle path leads to the block's root|The header hashes to the block hash, with this channel and height|A trusted orderer signed the block",
+    ),
 ];
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use bonded_ledger::clearance::Clearance;
-use bonded_ledger::{ChannelId, Payload, SignedTransaction};
+use bonded_ledger::{ChannelId, Hash, Payload, SignedTransaction};
 use bonded_model::{OrganizationId, OrganizationKind};
 use bonded_node::Node;
 use bonded_store::Session;
@@ -34,6 +34,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/portal/customs", get(customs))
         .route("/portal/enterprises/{id}", get(enterprise))
         .route("/portal/audit", get(audit))
+        .route("/portal/receipts/{hash}", get(receipt))
         .route("/portal/manifest.webmanifest", get(manifest))
         .route("/portal/sw.js", get(service_worker))
         .route("/portal/static/{file}", get(static_file))
@@ -376,7 +377,7 @@ fn dashboard_rows(node: &Node) -> Result<Vec<EnterpriseRow>, String> {
         rows.push(EnterpriseRow {
             declarations: payloads
                 .iter()
-                .filter(|(_, payload)| matches!(payload, Payload::Declaration(_)))
+                .filter(|(_, _, payload)| matches!(payload, Payload::Declaration(_)))
                 .count(),
             clearance: clearance_key(node, &record.id),
             id: record.id.to_string(),
@@ -399,8 +400,8 @@ fn clearance_key(node: &Node, enterprise: &OrganizationId) -> &'static str {
     }
 }
 
-/// Every payload of an enterprise's channel with the height of its block.
-fn channel_payloads(node: &Node, id: &OrganizationId) -> Result<Vec<(u64, Payload)>, String> {
+/// Every payload of an enterprise's channel with its transaction hash and its block's height.
+fn channel_payloads(node: &Node, id: &OrganizationId) -> Result<Vec<(u64, Hash, Payload)>, String> {
     let blocks = node
         .store
         .channel_blocks(&ChannelId::enterprise(id))
@@ -411,13 +412,15 @@ fn channel_payloads(node: &Node, id: &OrganizationId) -> Result<Vec<(u64, Payloa
             let decoded = SignedTransaction::from_bytes(bytes.clone())
                 .and_then(|transaction| transaction.decode())
                 .map_err(|error| error.to_string())?;
-            payloads.push((block.header.height, decoded.body.payload));
+            payloads.push((block.header.height, decoded.hash, decoded.body.payload));
         }
     }
     Ok(payloads)
 }
 
 struct DeclarationRow {
+    /// The transaction hash, for the link to its receipt.
+    receipt: String,
     number: String,
     type_code: String,
     date: String,
@@ -478,9 +481,10 @@ fn enterprise_page(
     let payloads = channel_payloads(node, &organization).map_err(|_| Refusal::Failed)?;
     let mut declarations = Vec::new();
     let mut verdicts = Vec::new();
-    for (height, payload) in payloads {
+    for (height, hash, payload) in payloads {
         match payload {
             Payload::Declaration(declaration) => declarations.push(DeclarationRow {
+                receipt: hash.to_hex(),
                 number: declaration.number,
                 type_code: declaration.type_code.to_string(),
                 date: declaration.date.to_string(),
@@ -550,6 +554,102 @@ async fn audit(State(node): State<Arc<Node>>, headers: HeaderMap) -> Response {
     }
 }
 
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage {
+    lang: Lang,
+    viewer: Option<Viewer>,
+    transaction_hash: String,
+    channel: String,
+    height: u64,
+    index: u32,
+    size: u32,
+    block_hash: String,
+    /// The envelope, base64; the proof, the signatures (`key:signature`) and the trusted orderer
+    /// keys as comma-separated hex; the header's postcard bytes as hex.
+    envelope: String,
+    proof: String,
+    header: String,
+    signatures: String,
+    orderers: String,
+}
+
+async fn receipt(
+    State(node): State<Arc<Node>>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang(&headers);
+    let result =
+        session(&node, &headers).and_then(|session| receipt_page(&node, lang, session, &hash));
+    match result {
+        Ok(receipt) => page(StatusCode::OK, &receipt),
+        Err(refusal) => refusal.respond(lang),
+    }
+}
+
+fn receipt_page(
+    node: &Node,
+    lang: Lang,
+    session: Session,
+    hash: &str,
+) -> Result<ReceiptPage, Refusal> {
+    let Ok(hash) = hash.parse::<Hash>() else {
+        return Err(Refusal::NotFound(session));
+    };
+    let (block, receipt) = match node.store.receipt(&hash) {
+        Ok(Some(found)) => found,
+        Ok(None) => return Err(Refusal::NotFound(session)),
+        Err(_) => return Err(Refusal::Failed),
+    };
+    let channel = receipt.header.channel.to_string();
+    let own = session.role == "enterprise" && session.organization == channel;
+    if !own && session.role != "officer" && session.role != "auditor" {
+        return Err(Refusal::Forbidden(session));
+    }
+    let chain = match node.store.chain() {
+        Ok(Some(chain)) => chain,
+        _ => return Err(Refusal::Failed),
+    };
+    let envelope = block
+        .transactions
+        .get(receipt.index as usize)
+        .ok_or(Refusal::Failed)?;
+    let hexes = |items: Vec<String>| items.join(",");
+    Ok(ReceiptPage {
+        lang,
+        viewer: Some((&session).into()),
+        transaction_hash: receipt.transaction_hash.to_hex(),
+        channel,
+        height: receipt.header.height,
+        index: receipt.index,
+        size: receipt.header.transaction_count,
+        block_hash: receipt.block_hash.to_hex(),
+        envelope: base64_encode(envelope),
+        proof: hexes(receipt.proof.iter().map(Hash::to_hex).collect()),
+        header: hex::encode(receipt.header.encode()),
+        signatures: hexes(
+            receipt
+                .signatures
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}:{}",
+                        hex::encode(s.public_key),
+                        hex::encode(&s.signature)
+                    )
+                })
+                .collect(),
+        ),
+        orderers: hexes(chain.orderer_keys.iter().map(hex::encode).collect()),
+    })
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 async fn manifest() -> Response {
     let body = include_str!("../static/manifest.webmanifest");
     ([(header::CONTENT_TYPE, "application/manifest+json")], body).into_response()
@@ -571,6 +671,7 @@ async fn static_file(Path(file): Path<String>) -> Response {
     let (content_type, body) = match file.as_str() {
         "portal.css" => ("text/css", include_str!("../static/portal.css")),
         "app.js" => ("text/javascript", include_str!("../static/app.js")),
+        "receipt.js" => ("text/javascript", include_str!("../static/receipt.js")),
         "icon.svg" => ("image/svg+xml", include_str!("../static/icon.svg")),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
