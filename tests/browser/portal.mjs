@@ -76,6 +76,16 @@ try {
     await page.click('a[href="/portal/enterprises/ENT-0302222222"]');
     check((await page.textContent("h1")).includes("Dong Nai Garment"), "an officer opens an enterprise page");
     check((await page.locator("section").nth(1).locator("tbody tr").count()) >= 1, "its verdicts are listed");
+    // A decision, with markup in its note.
+    await page.selectOption('select[name="kind"]', "request_explanation");
+    await page.fill('textarea[name="note"]', "Explain the cotton gap <b>by Friday</b>");
+    await Promise.all([page.waitForNavigation(), page.click("form.decide button")]);
+    check((await page.locator('td:text-is("Explain the cotton gap <b>by Friday</b>")').count()) === 1 &&
+      (await page.locator("main b").count()) === 0, "an officer records a decision; its note shows as text");
+    check((await page.locator(`td:text-is("${by("officer").user}")`).count()) >= 1, "the decision names its officer");
+    const forgedDecision = await context.request.post(`${base}/portal/enterprises/ENT-0302222222/decisions`,
+      { form: { csrf: "0".repeat(64), kind: "open_inspection", note: "x" } });
+    check(forgedDecision.status() === 403, "a decision post without the page's token is refused (403)");
     await page.screenshot({ path: `${shots}/enterprise-officer.png`, fullPage: true });
     await page.goto(`${base}/portal/enterprises/ENT-0301111111`);
     footwearReceipt = await page.locator('a[href^="/portal/receipts/"]').first().getAttribute("href");
@@ -94,6 +104,8 @@ try {
     const garment = by("enterprise", "ENT-0302222222");
     const { context, page } = await signIn(garment);
     check(page.url().endsWith("/portal/enterprises/ENT-0302222222"), "an enterprise lands on its own page");
+    check((await page.locator('td:text-is("Explain the cotton gap <b>by Friday</b>")').count()) === 1 &&
+      (await page.locator("form.decide").count()) === 0, "the enterprise sees the decision, with no form to make one");
     // Verify a receipt of its own in the page, then one whose proof was tampered with.
     await page.locator('a[href^="/portal/receipts/"]').first().click();
     await page.click("#verify");
@@ -133,7 +145,10 @@ try {
   {
     const { context, page } = await signIn(by("auditor"));
     check(page.url().endsWith("/portal/audit"), "an auditor lands on the audit page");
-    check((await page.locator("tbody tr").count()) === 4, "the audit page lists the 4 channels");
+    check((await page.locator("section").first().locator("tbody tr").count()) === 4, "the audit page lists the 4 channels");
+    const views = await page.locator("section").nth(1).locator("tbody tr").allTextContents();
+    check(views.some((row) => row.includes(by("officer").user) && row.includes("/portal/enterprises/ENT-0302222222")),
+      "the audit page shows who opened which page");
     await page.screenshot({ path: `${shots}/audit.png`, fullPage: true });
     const response = await page.goto(`${base}/portal/enterprises/ENT-0302222222`);
     check(response.status() === 403, "an auditor cannot open an enterprise page (403)");

@@ -33,6 +33,10 @@ struct NodeConfig {
     enclave: Option<EnclaveConfig>,
     /// The comparison policy's k (default 5).
     comparison_k: Option<u32>,
+    /// Organization keys the portal signs with for its users, by organization id (customs' key
+    /// lets officers record decisions); none by default, and the portal only reads.
+    #[serde(default)]
+    portal_signers: std::collections::BTreeMap<String, PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,7 +98,20 @@ pub async fn node(config_path: &Path) -> Result<()> {
         "bonded node {} serving http://{}",
         config.node_id, config.listen
     );
-    let app = bonded_portal::app(node.clone());
+    let mut signers = bonded_portal::Signers {
+        chain_id: node
+            .store
+            .chain()?
+            .map(|chain| chain.chain_id)
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    for (organization, path) in &config.portal_signers {
+        signers
+            .keys
+            .insert(organization.clone(), keys::read(&base.join(path))?);
+    }
+    let app = bonded_portal::app(node.clone(), signers);
     node.serve_app(listener, app, crate::shutdown_signal())
         .await?;
     Ok(())

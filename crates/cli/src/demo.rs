@@ -226,7 +226,14 @@ pub async fn run(data: &Path, listen: SocketAddr) -> Result<()> {
         Err(error) => println!("\nNo confidential verification: {error:#}"),
     }
     demo_accounts::print(&accounts, address);
-    let app = bonded_portal::app(node.clone());
+    let mut signers = bonded_portal::Signers {
+        chain_id: CHAIN_ID.into(),
+        ..Default::default()
+    };
+    signers
+        .keys
+        .insert(CUSTOMS_ID.into(), keys::read(&layout.key("customs"))?);
+    let app = bonded_portal::app(node.clone(), signers);
     node.serve_app(listener, app, crate::shutdown_signal())
         .await?;
     Ok(())
@@ -485,7 +492,7 @@ fn write_node_config(layout: &Layout, address: SocketAddr) -> Result<()> {
     let text = format!(
         "# Runs the demo network's node: bonded node --config {}\n\
          data_dir = \"node\"\nlisten = \"{address}\"\norderer_key = \"keys/orderer.pem\"\n\
-         node_id = 1\ngenesis = \"genesis.tx\"\n\n[enclave]\ndata_dir = \"enclave\"\n\
+         node_id = 1\ngenesis = \"genesis.tx\"\n\n[portal_signers]\n{CUSTOMS_ID} = \"keys/customs.pem\"\n\n[enclave]\ndata_dir = \"enclave\"\n\
          vendor_secret = \"simulated-vendor-secret\"\n",
         layout.data.join("node.toml").display()
     );

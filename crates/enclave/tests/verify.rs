@@ -423,3 +423,72 @@ fn a_verification_resumes_from_the_enclaves_checkpoint() {
     assert_eq!(code, ErrorCode::RecordsUnverified);
     shutdown(&mut session.enclave);
 }
+
+#[test]
+fn decisions_are_customs_alone_and_leave_clearance_current() {
+    let data = tempfile::tempdir().expect("data folder");
+    let mut session = sealed_session(data.path());
+    let verdict = run(&mut session);
+    shutdown(&mut session.enclave);
+    let decisions = session.chain.order(&[transaction(&verdict)]);
+    assert!(matches!(decisions[0], Decision::Accepted(_)));
+
+    let decision = |officer: &str| {
+        Payload::Decision(bonded_model::Decision {
+            enterprise: bonded_model::OrganizationId(ENTERPRISE.into()),
+            kind: bonded_model::DecisionKind::RequestExplanation,
+            verdict: Some(transaction(&verdict).hash().0),
+            officer: officer.into(),
+            note: "Explain the thread".into(),
+        })
+    };
+    let customs = session.chain.customs.clone();
+    let enterprise = session.chain.enterprise.clone();
+    let by_customs = session
+        .chain
+        .sign(&customs, channel(), decision("officer.hcm"));
+    let by_enterprise = session.chain.sign(&enterprise, channel(), decision("self"));
+    let unsigned_officer = session.chain.sign(&customs, channel(), decision(" "));
+    let outcomes = session
+        .chain
+        .order(&[by_customs, by_enterprise, unsigned_officer]);
+    assert!(matches!(outcomes[0], Decision::Accepted(_)), "{outcomes:?}");
+    assert!(matches!(
+        rejection(&outcomes[1]),
+        Rejection::SignerNotAuthorized { .. }
+    ));
+    assert!(matches!(rejection(&outcomes[2]), Rejection::Invalid(_)));
+
+    // The verdict still counts: a decision is not a trade record.
+    let transactions: Vec<_> = session
+        .chain
+        .ledger
+        .blocks(&channel())
+        .iter()
+        .flat_map(|block| block.transactions.iter())
+        .map(|bytes| {
+            SignedTransaction::from_bytes(bytes.clone())
+                .expect("envelope")
+                .decode()
+                .expect("decodes")
+        })
+        .collect();
+    let verdict_key = hex32(&session.identity.verdict_key);
+    let host = |key: &[u8; 32]| {
+        if *key == verdict_key {
+            bonded_ledger::clearance::Host::Customs
+        } else {
+            bonded_ledger::clearance::Host::Other
+        }
+    };
+    let id = bonded_model::OrganizationId(ENTERPRISE.into());
+    let clearance = bonded_ledger::clearance::clearance(&id, &transactions, host);
+    assert!(
+        matches!(
+            clearance,
+            bonded_ledger::clearance::Clearance::NotCompliant { .. }
+                | bonded_ledger::clearance::Clearance::Cleared { .. }
+        ),
+        "{clearance:?}"
+    );
+}

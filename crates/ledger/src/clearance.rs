@@ -2,7 +2,8 @@
 //!
 //! A verdict says what one enclave computed on the channel as it stood; clearance is the rule
 //! customs applies to the verdicts that are still current, meaning no record has entered the
-//! channel after them (verdicts themselves are not records of the enterprise's trade):
+//! channel after them (verdicts and customs' decisions are not records of the enterprise's
+//! trade):
 //!
 //! - An enterprise is **cleared** by a current, compliant verdict of an enclave customs hosts.
 //! - An authorized economic operator may run the enclave on its own premises. Its own verdict
@@ -78,6 +79,8 @@ pub fn current_verdicts(
                 host: host_of(&transaction.signer),
                 record: record.clone(),
             }),
+            // Customs' decisions act on verdicts; they are not records a verdict covers.
+            Payload::Decision(_) => {}
             _ => {
                 if let Some(last) = current.last() {
                     newest_stale = Some(last.transaction);

@@ -557,6 +557,15 @@ fn authorize<V: StateView + ?Sized>(
             }
             require_enterprise_channel(overlay, &body.channel)
         }
+        Payload::Decision(decision) => {
+            if !signer.is_customs() {
+                return Err(not_authorized());
+            }
+            if body.channel != ChannelId::enterprise(&decision.enterprise) {
+                return Err(not_owned());
+            }
+            require_enterprise_channel(overlay, &body.channel)
+        }
         Payload::Verdict(verdict) => {
             if !matches!(signer.kind, OrganizationKind::Enclave { .. }) {
                 return Err(not_authorized());
@@ -652,6 +661,7 @@ fn apply_payload<V: StateView + ?Sized>(
             verdict.validate()?;
             check_verdict_current(overlay, channel, verdict)
         }
+        Payload::Decision(decision) => Ok(decision.validate()?),
     }
 }
 

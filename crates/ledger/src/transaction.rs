@@ -98,6 +98,8 @@ pub enum Payload {
     RegisterEnclave(EnclaveRegistration),
     /// A registered enclave's signed conclusion on one enterprise, in that enterprise's channel.
     Verdict(VerdictRecord),
+    /// A customs officer's decision on an enterprise, in its channel, signed by customs.
+    Decision(bonded_model::Decision),
 }
 
 impl Payload {
@@ -114,6 +116,7 @@ impl Payload {
             Payload::ApproveEnclaveCode(_) => "approve_enclave_code",
             Payload::RegisterEnclave(_) => "register_enclave",
             Payload::Verdict(_) => "verdict",
+            Payload::Decision(_) => "decision",
         }
     }
 }

@@ -5,12 +5,14 @@
 //! validates itself (`validate`) so that the ledger's state machine, the CSV importers and the
 //! reconciliation engine reject the same bad input with the same named reason.
 
+mod decision;
 mod enclave;
 mod party;
 mod records;
 mod regime;
 mod unit;
 
+pub use decision::{Decision, DecisionKind};
 pub use enclave::{ApprovedCode, AttestationTrust, EnclaveRegistration, VerdictRecord};
 pub use party::{IntakeGroup, OrganizationId, OrganizationKind, OrganizationRecord, TaxCode};
 pub use records::{

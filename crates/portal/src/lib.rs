@@ -20,7 +20,12 @@
 //! framing.
 //!
 //! Accounts are local to the node ([`bonded_store::Account`]); the demo creates one per role
-//! of each demo organization ([`create_account`]).
+//! of each demo organization ([`create_account`]). An officer's decision is a ledger
+//! transaction signed with customs' key ([`Signers`]) and names the officer; every page a
+//! signed-in user opens is logged (`portal_access`), and the audit page shows both trails.
+//!
+//! TODO: the portal signs for an organization with a key the node holds; an organization that
+//! must keep its key to itself needs the browser to sign (WebCrypto Ed25519) instead.
 
 pub mod auth;
 pub mod i18n;
@@ -83,7 +88,16 @@ pub fn create_account(
     Ok(())
 }
 
+/// The organization keys the portal signs with on behalf of its signed-in users, by
+/// organization id: customs' key, for officers' decisions. An organization with no key here
+/// cannot act through the portal, only read.
+#[derive(Default)]
+pub struct Signers {
+    pub chain_id: String,
+    pub keys: std::collections::HashMap<String, ed25519_dalek::SigningKey>,
+}
+
 /// The node's API and the portal in one router.
-pub fn app(node: Arc<Node>) -> Router {
-    bonded_node::api::router(node.clone()).merge(router(node))
+pub fn app(node: Arc<Node>, signers: Signers) -> Router {
+    bonded_node::api::router(node.clone()).merge(router(node, Arc::new(signers)))
 }

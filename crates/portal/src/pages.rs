@@ -10,21 +10,24 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use bonded_ledger::clearance::Clearance;
 use bonded_ledger::{ChannelId, Hash, Payload, SignedTransaction};
-use bonded_model::{OrganizationId, OrganizationKind};
+use bonded_model::{Decision, DecisionKind, OrganizationId, OrganizationKind};
 use bonded_node::Node;
-use bonded_store::Session;
+use bonded_store::{AccessRecord, Session};
 use serde::Deserialize;
 
 use crate::auth::{self, AuthError, LOGIN_COOKIE, SESSION_COOKIE, SESSION_SECONDS};
 use crate::i18n::{Lang, LANG_COOKIE};
+use crate::Signers;
 
+/// How many of the newest page views the audit page lists.
+const ACCESS_SHOWN: usize = 50;
 /// Largest form the portal reads, in bytes.
 const FORM_BYTES_MAX: usize = 16 * 1024;
 const SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; \
                                form-action 'self'; base-uri 'none'";
 
 /// The portal's routes, under `/portal`.
-pub fn router(node: Arc<Node>) -> Router {
+pub fn router(node: Arc<Node>, signers: Arc<Signers>) -> Router {
     Router::new()
         .route("/portal", get(|| async { Redirect::to("/portal/") }))
         .route("/portal/", get(home))
@@ -35,12 +38,48 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/portal/enterprises/{id}", get(enterprise))
         .route("/portal/audit", get(audit))
         .route("/portal/receipts/{hash}", get(receipt))
+        .route("/portal/enterprises/{id}/decisions", post(decide))
         .route("/portal/manifest.webmanifest", get(manifest))
         .route("/portal/sw.js", get(service_worker))
         .route("/portal/static/{file}", get(static_file))
         .layer(axum::extract::DefaultBodyLimit::max(FORM_BYTES_MAX))
+        .layer(axum::middleware::from_fn_with_state(
+            node.clone(),
+            log_access,
+        ))
         .layer(axum::middleware::map_response(secure_headers))
+        .layer(axum::Extension(signers))
         .with_state(node)
+}
+
+/// Records every page a signed-in user opens: the trail of who saw what.
+async fn log_access(
+    State(node): State<Arc<Node>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (method, path) = (
+        request.method().to_string(),
+        request.uri().path().to_string(),
+    );
+    let session = auth::current_session(&node.store, request.headers(), now_ms())
+        .ok()
+        .flatten();
+    let response = next.run(request).await;
+    if let Some(session) = session {
+        let record = AccessRecord {
+            time_ms: now_ms(),
+            user: session.user,
+            organization: session.organization,
+            method,
+            path,
+            status: response.status().as_u16(),
+        };
+        if let Err(error) = node.store.log_access(&record) {
+            tracing::error!(%error, "portal.access_log_failed");
+        }
+    }
+    response
 }
 
 async fn secure_headers(mut response: Response) -> Response {
@@ -427,7 +466,16 @@ struct DeclarationRow {
     lines: usize,
 }
 
+struct DecisionRow {
+    height: u64,
+    kind: &'static str,
+    officer: String,
+    note: String,
+}
+
 struct VerdictRow {
+    /// The verdict's transaction hash, which a decision may name.
+    hash: String,
     height: u64,
     compliant: bool,
     critical: u32,
@@ -445,10 +493,16 @@ struct EnterprisePage {
     clearance: &'static str,
     verdicts: Vec<VerdictRow>,
     declarations: Vec<DeclarationRow>,
+    decisions: Vec<DecisionRow>,
+    /// Whether the viewer may record a decision here (an officer whose organization's key the
+    /// portal holds).
+    can_decide: bool,
+    decision_kinds: [&'static str; 3],
 }
 
 async fn enterprise(
     State(node): State<Arc<Node>>,
+    axum::Extension(signers): axum::Extension<Arc<Signers>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
@@ -458,7 +512,11 @@ async fn enterprise(
         if session.role != "officer" && !own {
             return Err(Refusal::Forbidden(session));
         }
-        enterprise_page(&node, lang, session, &id)
+        let can_decide =
+            session.role == "officer" && signers.keys.contains_key(&session.organization);
+        let mut page = enterprise_page(&node, lang, session, &id)?;
+        page.can_decide = can_decide;
+        Ok(page)
     });
     match result {
         Ok(enterprise) => page(StatusCode::OK, &enterprise),
@@ -481,6 +539,7 @@ fn enterprise_page(
     let payloads = channel_payloads(node, &organization).map_err(|_| Refusal::Failed)?;
     let mut declarations = Vec::new();
     let mut verdicts = Vec::new();
+    let mut decisions = Vec::new();
     for (height, hash, payload) in payloads {
         match payload {
             Payload::Declaration(declaration) => declarations.push(DeclarationRow {
@@ -490,7 +549,14 @@ fn enterprise_page(
                 date: declaration.date.to_string(),
                 lines: declaration.lines.len(),
             }),
+            Payload::Decision(decision) => decisions.push(DecisionRow {
+                height,
+                kind: decision.kind.as_str(),
+                officer: decision.officer,
+                note: decision.note,
+            }),
             Payload::Verdict(verdict) => verdicts.push(VerdictRow {
+                hash: hash.to_hex(),
                 height,
                 compliant: verdict.compliant(),
                 critical: verdict.critical,
@@ -501,7 +567,11 @@ fn enterprise_page(
         }
     }
     verdicts.reverse();
+    decisions.reverse();
     Ok(EnterprisePage {
+        decisions,
+        can_decide: false,
+        decision_kinds: DecisionKind::ALL.map(DecisionKind::as_str),
         lang,
         viewer: Some((&session).into()),
         clearance: clearance_key(node, &organization),
@@ -525,6 +595,7 @@ struct AuditPage {
     lang: Lang,
     viewer: Option<Viewer>,
     heads: Vec<HeadRow>,
+    access: Vec<AccessRecord>,
 }
 
 async fn audit(State(node): State<Arc<Node>>, headers: HeaderMap) -> Response {
@@ -534,9 +605,14 @@ async fn audit(State(node): State<Arc<Node>>, headers: HeaderMap) -> Response {
             return Err(Refusal::Forbidden(session));
         }
         let heads = node.store.heads().map_err(|_| Refusal::Failed)?;
+        let access = node
+            .store
+            .recent_access(ACCESS_SHOWN)
+            .map_err(|_| Refusal::Failed)?;
         Ok(AuditPage {
             lang,
             viewer: Some((&session).into()),
+            access,
             heads: heads
                 .into_iter()
                 .map(|(channel, head)| HeadRow {
@@ -552,6 +628,92 @@ async fn audit(State(node): State<Arc<Node>>, headers: HeaderMap) -> Response {
         Ok(audit) => page(StatusCode::OK, &audit),
         Err(refusal) => refusal.respond(lang),
     }
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    csrf: String,
+    kind: String,
+    note: String,
+    verdict: Option<String>,
+}
+
+/// An officer records a decision: a customs-signed transaction in the enterprise's channel.
+async fn decide(
+    State(node): State<Arc<Node>>,
+    axum::Extension(signers): axum::Extension<Arc<Signers>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let lang = lang(&headers);
+    let session = match session(&node, &headers) {
+        Ok(session) => session,
+        Err(refusal) => return refusal.respond(lang),
+    };
+    if !auth::same_token(&session.csrf, &form.csrf) {
+        return message(
+            StatusCode::FORBIDDEN,
+            lang,
+            Some((&session).into()),
+            "forged",
+        );
+    }
+    let key = match signers.keys.get(&session.organization) {
+        Some(key) if session.role == "officer" => key,
+        _ => return Refusal::Forbidden(session).respond(lang),
+    };
+    let decision = match decision(&id, &session, form) {
+        Some(decision) => decision,
+        None => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                lang,
+                Some((&session).into()),
+                "bad_decision",
+            )
+        }
+    };
+    let body = bonded_ledger::TransactionBody {
+        chain_id: signers.chain_id.clone(),
+        channel: ChannelId::enterprise(&decision.enterprise),
+        nonce: rand::random(),
+        payload: Payload::Decision(decision),
+    };
+    let Ok(transaction) = SignedTransaction::sign(&body, key) else {
+        return Refusal::Failed.respond(lang);
+    };
+    match node.orderer.submit(vec![transaction]).await.pop() {
+        Some(bonded_ordering::SubmitOutcome::Accepted(_)) => {
+            tracing::info!(user = %session.user, enterprise = %id, "portal.decision_recorded");
+            Redirect::to(&format!("/portal/enterprises/{id}")).into_response()
+        }
+        other => {
+            tracing::warn!(outcome = ?other.map(|outcome| format!("{outcome:?}")), "portal.decision_refused");
+            message(
+                StatusCode::CONFLICT,
+                lang,
+                Some((&session).into()),
+                "bad_decision",
+            )
+        }
+    }
+}
+
+/// The decision a form describes, if it is a valid one.
+fn decision(enterprise: &str, session: &Session, form: DecisionForm) -> Option<Decision> {
+    let verdict = match form.verdict.as_deref().filter(|text| !text.is_empty()) {
+        Some(text) => Some(text.parse::<Hash>().ok()?.0),
+        None => None,
+    };
+    let decision = Decision {
+        enterprise: OrganizationId(enterprise.to_string()),
+        kind: form.kind.parse().ok()?,
+        verdict,
+        officer: session.user.clone(),
+        note: form.note.trim().to_string(),
+    };
+    decision.validate().ok().map(|()| decision)
 }
 
 #[derive(Template)]

@@ -13,11 +13,25 @@ use crate::{Store, StoreError};
 
 const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("portal_accounts");
 const SESSIONS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("portal_sessions");
+/// Page views by signed-in users, keyed by (Unix ms, sequence within the millisecond).
+const ACCESS: TableDefinition<(i64, u32), &[u8]> = TableDefinition::new("portal_access");
 
 pub(crate) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(ACCOUNTS)?;
     txn.open_table(SESSIONS)?;
+    txn.open_table(ACCESS)?;
     Ok(())
+}
+
+/// One page a signed-in user opened, for the audit trail of who saw what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRecord {
+    pub time_ms: i64,
+    pub user: String,
+    pub organization: String,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
 }
 
 /// One person's account.
@@ -91,6 +105,33 @@ impl Store {
         found
             .map(|bytes| decode(bytes.value(), "portal_sessions", || "a session".into()))
             .transpose()
+    }
+
+    /// Appends a page view to the audit trail.
+    pub fn log_access(&self, record: &AccessRecord) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(ACCESS)?;
+            let mut sequence = 0u32;
+            while table.get((record.time_ms, sequence))?.is_some() {
+                sequence += 1;
+            }
+            table.insert((record.time_ms, sequence), encode(record)?.as_slice())?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The newest `count` page views, newest first.
+    pub fn recent_access(&self, count: usize) -> Result<Vec<AccessRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ACCESS)?;
+        let mut records = Vec::new();
+        for entry in table.iter()?.rev().take(count) {
+            let (_, bytes) = entry?;
+            records.push(decode(bytes.value(), "portal_access", || "a view".into())?);
+        }
+        Ok(records)
     }
 
     pub fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {

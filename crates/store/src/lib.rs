@@ -21,6 +21,7 @@
 //! | `verdict_reports` | SHA-256 of the report | the redacted report JSON a verdict names |
 //! | `portal_accounts` | user name | organization, role, Argon2id password hash |
 //! | `portal_sessions` | SHA-256 of the session token | user, role, CSRF token, expiry |
+//! | `portal_access` | (Unix ms, sequence) | who opened which page, with its status |
 //!
 //! Every value is our own versioned encoding: one format byte ([`FORMAT_VERSION`]) followed by
 //! the postcard encoding of the value. Integers in postcard are varints, never host-endian.
@@ -41,7 +42,7 @@ mod log;
 mod offledger;
 mod verify;
 
-pub use accounts::{Account, Session};
+pub use accounts::{AccessRecord, Account, Session};
 pub use codec::{decode, encode, FORMAT_VERSION};
 pub use ledger::{receipt_from_block, AppliedBatch};
 pub use offledger::StoredEnvelope;
