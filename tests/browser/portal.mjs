@@ -70,12 +70,15 @@ try {
     check((await page.locator("main script, main img").count()) === 0 && !(await page.title()).includes("owned"),
       "the markup in the name is not run");
     check((await page.locator(".status.not_compliant").count()) === 1, "one enterprise is not compliant");
+    check((await page.locator(".risk.high").count()) >= 1 && (await page.locator(".risk.low").count()) >= 1,
+      "the dashboard ranks enterprises by risk");
     await page.click('a:has-text("English")');
     await page.screenshot({ path: `${shots}/customs-dashboard.png`, fullPage: true });
     check((await page.textContent("h1")).includes("Customs dashboard"), "the language switch shows English");
     await page.click('a[href="/portal/enterprises/ENT-0302222222"]');
     check((await page.textContent("h1")).includes("Dong Nai Garment"), "an officer opens an enterprise page");
     check((await page.locator("section").nth(1).locator("tbody tr").count()) >= 1, "its verdicts are listed");
+    check((await page.locator('h2:has-text("Warehouse movements")').count()) === 1, "its movements are listed");
     // A decision, with markup in its note.
     await page.selectOption('select[name="kind"]', "request_explanation");
     await page.fill('textarea[name="note"]', "Explain the cotton gap <b>by Friday</b>");
@@ -132,7 +135,7 @@ try {
     const overflow = await phone.page.evaluate(
       () => document.documentElement.scrollWidth - window.innerWidth);
     check(overflow <= 0, `the enterprise page fits a phone's width (overflow ${overflow}px)`);
-    await phone.page.screenshot({ path: `${shots}/enterprise-phone.png`, fullPage: true });
+    await phone.page.screenshot({ path: `${shots}/enterprise-phone.png` });
     const manifest = await phone.page.evaluate(
       () => document.querySelector('link[rel="manifest"]').href);
     const installable = await (await phone.context.request.get(manifest)).json();

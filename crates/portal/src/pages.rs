@@ -364,10 +364,27 @@ async fn switch_language(Path(code): Path<String>, headers: HeaderMap) -> Respon
 struct EnterpriseRow {
     id: String,
     name: String,
+    /// The regime of its newest norm commitment (`GC`, `SXXK`, `EPE`), or empty.
+    regime: String,
     group: u8,
     aeo: bool,
     declarations: usize,
     clearance: &'static str,
+    /// `high`, `medium` or `low`: see [`risk`].
+    risk: &'static str,
+}
+
+/// The risk level customs sorts by: high when the newest verdict has critical findings or
+/// verdicts disagree, or for intake group 3 without a current verdict; medium with warnings,
+/// without a current verdict, or awaiting confirmation; low otherwise.
+fn risk(clearance: &str, newest: Option<&bonded_model::VerdictRecord>, group: u8) -> &'static str {
+    match (clearance, newest) {
+        ("not_compliant" | "disagreement", _) => "high",
+        ("no_verdict" | "stale", _) if group == 3 => "high",
+        ("no_verdict" | "stale" | "awaiting_confirmation", _) => "medium",
+        (_, Some(verdict)) if verdict.warning > 0 => "medium",
+        _ => "low",
+    }
 }
 
 #[derive(Template)]
@@ -413,15 +430,34 @@ fn dashboard_rows(node: &Node) -> Result<Vec<EnterpriseRow>, String> {
             continue;
         };
         let payloads = channel_payloads(node, &record.id)?;
+        let newest_verdict = payloads
+            .iter()
+            .rev()
+            .find_map(|(_, _, payload)| match payload {
+                Payload::Verdict(verdict) => Some(verdict),
+                _ => None,
+            });
+        let regime = payloads
+            .iter()
+            .rev()
+            .find_map(|(_, _, payload)| match payload {
+                Payload::NormCommitment(commitment) => Some(commitment.regime.to_string()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let clearance = clearance_key(node, &record.id);
+        let group = intake_group.number();
         rows.push(EnterpriseRow {
             declarations: payloads
                 .iter()
                 .filter(|(_, _, payload)| matches!(payload, Payload::Declaration(_)))
                 .count(),
-            clearance: clearance_key(node, &record.id),
+            risk: risk(clearance, newest_verdict, group),
+            clearance,
+            regime,
             id: record.id.to_string(),
             name: record.name,
-            group: intake_group.number(),
+            group,
             aeo: authorized_economic_operator,
         });
     }
@@ -466,6 +502,35 @@ struct DeclarationRow {
     lines: usize,
 }
 
+struct ContractRow {
+    number: String,
+    regime: String,
+    foreign_party: String,
+    valid: String,
+}
+
+struct MovementRow {
+    date: String,
+    item: String,
+    kind: &'static str,
+    quantity: String,
+    reference: String,
+}
+
+/// The text key of a movement kind.
+fn movement_key(kind: bonded_model::MovementKind) -> &'static str {
+    use bonded_model::MovementKind as Kind;
+    match kind {
+        Kind::IssuedToProduction => "issued_to_production",
+        Kind::Produced => "produced",
+        Kind::OtherIssued => "other_issued",
+        Kind::OtherOut => "other_out",
+        Kind::Scrap => "scrap",
+        Kind::Destroyed => "destroyed",
+        Kind::StockCount => "stock_count",
+    }
+}
+
 struct DecisionRow {
     height: u64,
     kind: &'static str,
@@ -494,6 +559,8 @@ struct EnterprisePage {
     verdicts: Vec<VerdictRow>,
     declarations: Vec<DeclarationRow>,
     decisions: Vec<DecisionRow>,
+    contracts: Vec<ContractRow>,
+    movements: Vec<MovementRow>,
     /// Whether the viewer may record a decision here (an officer whose organization's key the
     /// portal holds).
     can_decide: bool,
@@ -540,8 +607,23 @@ fn enterprise_page(
     let mut declarations = Vec::new();
     let mut verdicts = Vec::new();
     let mut decisions = Vec::new();
+    let mut contracts = Vec::new();
+    let mut movements = Vec::new();
     for (height, hash, payload) in payloads {
         match payload {
+            Payload::Contract(contract) => contracts.push(ContractRow {
+                number: contract.number,
+                regime: contract.regime.to_string(),
+                foreign_party: contract.foreign_party,
+                valid: format!("{} – {}", contract.valid_from, contract.valid_to),
+            }),
+            Payload::Movement(movement) => movements.push(MovementRow {
+                date: movement.date.to_string(),
+                item: movement.item_code,
+                kind: movement_key(movement.kind),
+                quantity: format!("{} {}", movement.quantity.normalize(), movement.unit),
+                reference: movement.reference,
+            }),
             Payload::Declaration(declaration) => declarations.push(DeclarationRow {
                 receipt: hash.to_hex(),
                 number: declaration.number,
@@ -570,6 +652,8 @@ fn enterprise_page(
     decisions.reverse();
     Ok(EnterprisePage {
         decisions,
+        contracts,
+        movements,
         can_decide: false,
         decision_kinds: DecisionKind::ALL.map(DecisionKind::as_str),
         lang,

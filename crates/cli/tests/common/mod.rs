@@ -157,6 +157,23 @@ pub fn post_raw(url: &str, path: &str, body: &[u8]) -> (u16, serde_json::Value) 
     )
 }
 
+/// Whether the node refuses `body` as too large: a 413, or the connection closed while the
+/// client was still sending, which is how a server stops reading an oversize body early.
+pub fn refuses_oversize(url: &str, path: &str, body: &[u8]) -> bool {
+    let result = agent()
+        .post(&format!("{url}{path}"))
+        .content_type("application/json")
+        .send(body);
+    match result {
+        Ok(response) => response.status().as_u16() == 413,
+        Err(ureq::Error::Io(error)) => matches!(
+            error.kind(),
+            std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+        ),
+        Err(_) => false,
+    }
+}
+
 pub fn submit(url: &str, envelopes: &[SignedTransaction]) -> (u16, serde_json::Value) {
     let encoded: Vec<String> = envelopes
         .iter()
