@@ -49,6 +49,32 @@ fn files(folder: &Path) -> Vec<std::path::PathBuf> {
     found
 }
 
+/// The process id of the enclave program serving `folder`, found in /proc.
+fn enclave_pid(folder: &Path) -> Option<u32> {
+    let needle = folder.to_str()?.to_string();
+    for entry in std::fs::read_dir("/proc").ok()? {
+        let entry = entry.ok()?;
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let arguments: Vec<String> = cmdline
+            .split(|byte| *byte == 0)
+            .map(|part| String::from_utf8_lossy(part).into_owned())
+            .collect();
+        let serving = arguments.iter().any(|a| a == "enclave-program")
+            && arguments
+                .windows(2)
+                .any(|pair| pair[0] == "--data" && pair[1] == needle);
+        if serving {
+            return Some(pid);
+        }
+    }
+    None
+}
+
 fn secrets(rows_csv: &Path) -> Vec<String> {
     let set = bonded_norms::NormSet::new(read_rows(rows_csv)).unwrap();
     let mut tokens: Vec<String> = SECRET_VALUES
@@ -312,6 +338,19 @@ fn envelopes_the_enterprise_did_not_commit_are_refused() {
         (status, error["code"].as_str()),
         (422, Some("BadComparison"))
     );
+    // The customs enclave's process dies; the next verification starts it again.
+    let enclave_folder = data.join("enclave");
+    let pid = enclave_pid(&enclave_folder).expect("the customs enclave runs");
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status();
+    assert!(killed.expect("kill runs").success());
+    let ask = serde_json::json!({ "enterprise": GARMENT });
+    let (status, verdict) = post_raw(&demo.url, "/v1/verifications", ask.to_string().as_bytes());
+    assert_eq!(status, 200, "{verdict}");
+    let restarted = enclave_pid(&enclave_folder).expect("a new enclave runs");
+    assert_ne!(restarted, pid);
+
     let unknown = serde_json::json!({ "enterprise": "ENT-NOBODY" });
     let (status, error) = post_raw(
         &demo.url,

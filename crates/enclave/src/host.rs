@@ -127,6 +127,11 @@ impl EnclaveProcess {
         })
     }
 
+    /// The enclave process's operating-system id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends one request and waits for its response.
     pub fn request(&mut self, request: &Request) -> Result<Response, HostError> {
         let bytes = serde_json::to_vec(request).map_err(HostError::Encode)?;

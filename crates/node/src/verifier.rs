@@ -81,6 +81,8 @@ pub enum VerifierError {
     Host(#[from] HostError),
     #[error("the enclave answered out of protocol")]
     Protocol,
+    #[error("the restarted enclave has other keys than the registered one; it must be registered")]
+    EnclaveChanged,
     #[error("the ledger refused the verdict: {0}")]
     VerdictRejected(Rejection),
     #[error("records kept arriving in the channel; {ATTEMPTS_MAX} runs were overtaken")]
@@ -101,6 +103,10 @@ pub struct EnclaveHost {
     /// Held through a whole verification (checkpoint, request, verdict), so that two runs never
     /// interleave and each request continues the checkpoint it was built from.
     turn: tokio::sync::Mutex<()>,
+    /// How to start the enclave again if its process dies.
+    launch: Launch,
+    data: std::path::PathBuf,
+    chain_id: String,
 }
 
 impl EnclaveHost {
@@ -127,7 +133,44 @@ impl EnclaveHost {
             identity,
             nonce: AtomicU64::new(first_nonce),
             turn: tokio::sync::Mutex::new(()),
+            launch: launch.clone(),
+            data: data.to_path_buf(),
+            chain_id: chain_id.to_string(),
         }))
+    }
+
+    /// The enclave process's id, for tests that kill it.
+    pub fn process_id(&self) -> u32 {
+        self.lock().id()
+    }
+
+    /// Sends `request` and returns the answer. If the enclave's process has died (its pipes are
+    /// closed or it stopped answering), starts it again on the same data folder, where its keys
+    /// are sealed, checks that it is the same enclave (the same verdict key), and asks once more:
+    /// a crash costs the enclave its checkpoints, never the node its verifier.
+    fn exchange(&self, request: &Request) -> Result<Response, VerifierError> {
+        let mut process = self.lock();
+        match process.request(request) {
+            Ok(response) => return Ok(response),
+            Err(HostError::Closed | HostError::Receive(_) | HostError::Send(_)) => {}
+            Err(HostError::Timeout { timeout_ms }) => {
+                tracing::warn!(timeout_ms, "verifier.enclave_hung");
+            }
+            Err(error) => return Err(error.into()),
+        }
+        tracing::warn!("verifier.enclave_restarting");
+        let mut restarted = EnclaveProcess::launch(&self.launch, &self.data)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let at_ms = i64::try_from(now.as_millis()).unwrap_or(i64::MAX);
+        let identity = identity(&mut restarted, &self.chain_id, at_ms)?;
+        if identity.verdict_key != self.identity.verdict_key {
+            return Err(VerifierError::EnclaveChanged);
+        }
+        *process = restarted;
+        tracing::info!("verifier.enclave_restarted");
+        Ok(process.request(request)?)
     }
 
     pub fn identity(&self) -> &IdentityResponse {
@@ -150,8 +193,7 @@ impl EnclaveHost {
 
     /// Runs one verification (blocking).
     fn verify(&self, request: &VerifyRequest) -> Result<Verdict, VerifierError> {
-        let mut process = self.lock();
-        match process.request(&Request::Verify(request.clone()))? {
+        match self.exchange(&Request::Verify(request.clone()))? {
             Response::Verdict(verdict) => Ok(verdict),
             Response::Error { code, message } => Err(VerifierError::Refused { code, message }),
             _ => Err(VerifierError::Protocol),
@@ -168,7 +210,7 @@ impl EnclaveHost {
             chain_id: chain_id.to_string(),
             enterprise: enterprise.to_string(),
         };
-        match self.lock().request(&request)? {
+        match self.exchange(&request)? {
             Response::Checkpoint {
                 height: Some(height),
                 head: Some(head),
@@ -181,7 +223,7 @@ impl EnclaveHost {
 
     /// Runs one comparison (blocking).
     fn compare(&self, request: &CompareRequest) -> Result<Comparison, VerifierError> {
-        match self.lock().request(&Request::Compare(request.clone()))? {
+        match self.exchange(&Request::Compare(request.clone()))? {
             Response::Comparison(comparison) => Ok(comparison),
             Response::Error { code, message } => Err(VerifierError::Refused { code, message }),
             _ => Err(VerifierError::Protocol),

@@ -58,7 +58,7 @@ fn status_and_code(error: &VerifierError) -> (StatusCode, &'static str) {
         E::VerdictRejected(_) => (StatusCode::CONFLICT, "VerdictRejected"),
         E::Overtaken => (StatusCode::SERVICE_UNAVAILABLE, "Overtaken"),
         E::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Unavailable"),
-        E::Host(_) | E::Protocol => (StatusCode::BAD_GATEWAY, "EnclaveFailure"),
+        E::Host(_) | E::Protocol | E::EnclaveChanged => (StatusCode::BAD_GATEWAY, "EnclaveFailure"),
         E::Store(_) | E::CorruptBlock(_) => (StatusCode::SERVICE_UNAVAILABLE, "StorageFailure"),
     }
 }
