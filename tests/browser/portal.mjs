@@ -29,7 +29,7 @@ const browser = await chromium.launch({
 });
 
 async function signIn(account, viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport });
+  const context = await browser.newContext({ viewport, locale: "vi-VN" });
   const page = await context.newPage();
   await page.goto(`${base}/portal/`);
   check(page.url().endsWith("/portal/login"), `${account.user}: an anonymous visit lands on sign-in`);
@@ -42,9 +42,15 @@ async function signIn(account, viewport = { width: 1280, height: 800 }) {
 try {
   // Sign-in page, and a wrong password.
   {
-    const context = await browser.newContext();
+    const english = await browser.newContext({ locale: "en-US" });
+    const first = await english.newPage();
+    await first.goto(`${base}/portal/login`);
+    check((await first.textContent("h1")).includes("Sign in"), "a browser preferring English gets English");
+    await english.close();
+    const context = await browser.newContext({ locale: "vi-VN" });
     const page = await context.newPage();
     await page.goto(`${base}/portal/login`);
+    check((await page.textContent("h1")).includes("Đăng nhập"), "a browser preferring Vietnamese gets Vietnamese");
     await page.screenshot({ path: `${shots}/login.png` });
     await page.fill('input[name="user"]', by("officer").user);
     await page.fill('input[name="password"]', "not the password");
@@ -79,6 +85,10 @@ try {
     check((await page.textContent("h1")).includes("Dong Nai Garment"), "an officer opens an enterprise page");
     check((await page.locator("section").nth(1).locator("tbody tr").count()) >= 1, "its verdicts are listed");
     check((await page.locator('h2:has-text("Warehouse movements")').count()) === 1, "its movements are listed");
+    const verdictsBefore = await page.locator("section").nth(1).locator("tbody tr").count();
+    await Promise.all([page.waitForNavigation(), page.click("form.verify-now button")]);
+    check((await page.locator("section").nth(1).locator("tbody tr").count()) === verdictsBefore + 1,
+      "an officer runs a verification from the page and its verdict appears");
     // A decision, with markup in its note.
     await page.selectOption('select[name="kind"]', "request_explanation");
     await page.fill('textarea[name="note"]', "Explain the cotton gap <b>by Friday</b>");

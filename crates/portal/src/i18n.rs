@@ -129,6 +129,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("compliant", "Đạt", "Compliant"),
     ("receipt", "Biên nhận", "Receipt"),
     ("regime", "Loại hình", "Regime"),
+    ("run_verification", "Kiểm tra bảo mật ngay", "Run a confidential verification now"),
+    ("verification_failed", "Không chạy được kiểm tra; xem nhật ký của nút.", "The verification could not run; see the node's log."),
     ("risk", "Mức rủi ro", "Risk"),
     ("high", "Cao", "High"),
     ("medium", "Trung bình", "Medium"),

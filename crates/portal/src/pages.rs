@@ -39,6 +39,10 @@ pub fn router(node: Arc<Node>, signers: Arc<Signers>) -> Router {
         .route("/portal/audit", get(audit))
         .route("/portal/receipts/{hash}", get(receipt))
         .route("/portal/enterprises/{id}/decisions", post(decide))
+        .route(
+            "/portal/enterprises/{id}/verifications",
+            post(run_verification),
+        )
         .route("/portal/manifest.webmanifest", get(manifest))
         .route("/portal/sw.js", get(service_worker))
         .route("/portal/static/{file}", get(static_file))
@@ -123,8 +127,24 @@ fn now_ms() -> i64 {
     i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// The language chosen with the switch, or else the browser's first preference between the two.
 fn lang(headers: &HeaderMap) -> Lang {
-    Lang::from_cookie(auth::cookie(headers, LANG_COOKIE).as_deref())
+    if let Some(chosen) = auth::cookie(headers, LANG_COOKIE) {
+        return Lang::from_cookie(Some(&chosen));
+    }
+    let preferred = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            value
+                .split(',')
+                .map(|part| part.trim().to_ascii_lowercase())
+                .find(|part| part.starts_with("vi") || part.starts_with("en"))
+        });
+    match preferred {
+        Some(language) if language.starts_with("en") => Lang::En,
+        _ => Lang::Vi,
+    }
 }
 
 /// A rendered page with its status.
@@ -564,6 +584,8 @@ struct EnterprisePage {
     /// Whether the viewer may record a decision here (an officer whose organization's key the
     /// portal holds).
     can_decide: bool,
+    /// Whether the viewer may run a verification (an officer, on a node hosting an enclave).
+    can_verify: bool,
     decision_kinds: [&'static str; 3],
 }
 
@@ -581,8 +603,10 @@ async fn enterprise(
         }
         let can_decide =
             session.role == "officer" && signers.keys.contains_key(&session.organization);
+        let can_verify = session.role == "officer" && node.enclave.get().is_some();
         let mut page = enterprise_page(&node, lang, session, &id)?;
         page.can_decide = can_decide;
+        page.can_verify = can_verify;
         Ok(page)
     });
     match result {
@@ -655,6 +679,7 @@ fn enterprise_page(
         contracts,
         movements,
         can_decide: false,
+        can_verify: false,
         decision_kinds: DecisionKind::ALL.map(DecisionKind::as_str),
         lang,
         viewer: Some((&session).into()),
@@ -779,6 +804,46 @@ async fn decide(
                 lang,
                 Some((&session).into()),
                 "bad_decision",
+            )
+        }
+    }
+}
+
+/// An officer runs a verification in the node's enclave from the enterprise page.
+async fn run_verification(
+    State(node): State<Arc<Node>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let lang = lang(&headers);
+    let session = match session(&node, &headers) {
+        Ok(session) => session,
+        Err(refusal) => return refusal.respond(lang),
+    };
+    if !auth::same_token(&session.csrf, &form.csrf) {
+        return message(
+            StatusCode::FORBIDDEN,
+            lang,
+            Some((&session).into()),
+            "forged",
+        );
+    }
+    if session.role != "officer" {
+        return Refusal::Forbidden(session).respond(lang);
+    }
+    match node.verify_enterprise(&id, None, None).await {
+        Ok(_) => {
+            tracing::info!(user = %session.user, enterprise = %id, "portal.verification_run");
+            Redirect::to(&format!("/portal/enterprises/{id}")).into_response()
+        }
+        Err(error) => {
+            tracing::warn!(%error, enterprise = %id, "portal.verification_failed");
+            message(
+                StatusCode::CONFLICT,
+                lang,
+                Some((&session).into()),
+                "verification_failed",
             )
         }
     }
