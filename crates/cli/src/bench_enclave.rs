@@ -30,7 +30,7 @@ use bonded_enclave::protocol::{IdentityResponse, Request, Response, VerifyReques
 use bonded_ledger::memory::MemoryLedger;
 use bonded_ledger::state::Decision;
 use bonded_ledger::{ChannelId, Payload, SignedTransaction};
-use bonded_model::{ApprovedCode, AttestationTrust, EnclaveRegistration, OrganizationId, Regime};
+use bonded_model::{ApprovedCode, Regime};
 use bonded_norms::{Opening, Salt};
 use bonded_reconcile::generate::{generate_enterprise, GeneratedBundle, GeneratorConfig};
 use bonded_reconcile::{render, LedgerFiles, Policy};
@@ -380,33 +380,14 @@ fn registry(
     identity: &IdentityResponse,
     orderer_key: [u8; 32],
 ) -> Result<Vec<SignedTransaction>> {
-    let base64 = base64::engine::general_purpose::STANDARD;
-    let root = identity
-        .simulated_root
-        .as_deref()
-        .context("the enclave reports no simulated root")?;
     let genesis = Payload::Genesis(bonded_ledger::Genesis {
         customs: network::customs_record("CUSTOMS", "Customs"),
         customs_keys: vec![customs.verifying_key().to_bytes()],
         orderer_keys: vec![orderer_key],
-        attestation: AttestationTrust::Test {
-            simulated_root: base64.decode(root)?,
-        },
+        attestation: identity.attestation_trust()?,
     });
-    let mut mr_enclave = [0u8; 32];
-    hex::decode_to_slice(&identity.mr_enclave, &mut mr_enclave)?;
-    let mut verdict_key = [0u8; 32];
-    hex::decode_to_slice(&identity.verdict_key, &mut verdict_key)?;
-    let mut norms_key = [0u8; 32];
-    hex::decode_to_slice(&identity.norms_key, &mut norms_key)?;
-    let registration = EnclaveRegistration {
-        enclave: OrganizationId("ENCLAVE-BENCH".into()),
-        name: "Benchmark enclave".into(),
-        quote: base64.decode(&identity.quote)?,
-        collateral: base64.decode(&identity.collateral)?,
-        verdict_key,
-        norms_key,
-    };
+    let mr_enclave = identity.mr_enclave_bytes()?;
+    let registration = identity.registration("ENCLAVE-BENCH", "Benchmark enclave")?;
     let record =
         network::enterprise_record(ENTERPRISE, "Benchmark enterprise", "0300000001", false, 2)?;
     let system = ChannelId::system();

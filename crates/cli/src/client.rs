@@ -53,6 +53,18 @@ impl Client {
 
     /// POSTs `body` as JSON; a refusal by the node becomes an error with its code and message.
     pub fn post<T: DeserializeOwned>(&self, path: &str, body: &serde_json::Value) -> Result<T> {
+        let (url, status, text) = self.post_json(path, body)?;
+        if status != 200 {
+            match serde_json::from_str::<ErrorView>(&text) {
+                Ok(error) => bail!("{} ({}, HTTP {status})", error.message, error.code),
+                Err(_) => bail!("POST {url} answered {status}: {text}"),
+            }
+        }
+        serde_json::from_str(&text).context("decoding the response")
+    }
+
+    /// POSTs `body` as JSON to `path`; the URL, the status and the response text.
+    fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<(String, u16, String)> {
         let url = format!("{}{}", self.base, path);
         let mut response = self
             .agent
@@ -64,13 +76,7 @@ impl Client {
             .body_mut()
             .read_to_string()
             .context("reading the response")?;
-        if status != 200 {
-            match serde_json::from_str::<ErrorView>(&text) {
-                Ok(error) => bail!("{} ({}, HTTP {status})", error.message, error.code),
-                Err(_) => bail!("POST {url} answered {status}: {text}"),
-            }
-        }
-        serde_json::from_str(&text).context("decoding the response")
+        Ok((url, status, text))
     }
 
     pub fn chain(&self) -> Result<ChainView> {
@@ -91,17 +97,7 @@ impl Client {
                 })
                 .collect();
             let body = serde_json::json!({ "transactions": encoded });
-            let url = format!("{}/v1/transactions", self.base);
-            let mut response = self
-                .agent
-                .post(&url)
-                .send_json(&body)
-                .with_context(|| format!("POST {url}"))?;
-            let status = response.status().as_u16();
-            let text = response
-                .body_mut()
-                .read_to_string()
-                .context("reading the response")?;
+            let (url, status, text) = self.post_json("/v1/transactions", &body)?;
             if status != 200 {
                 bail!("POST {url} answered {status}: {text}");
             }

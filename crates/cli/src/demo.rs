@@ -338,7 +338,8 @@ async fn populate(layout: &Layout, node: &Node, attestation: AttestationTrust) -
     Ok(())
 }
 
-async fn submit_all(node: &Node, envelopes: Vec<SignedTransaction>) -> Result<()> {
+/// Orders `envelopes` through the node, failing on the first one refused.
+pub async fn submit_all(node: &Node, envelopes: Vec<SignedTransaction>) -> Result<()> {
     for outcome in node.orderer.submit(envelopes).await {
         match outcome {
             SubmitOutcome::Accepted(_) => {}

@@ -18,8 +18,8 @@ use anyhow::{bail, Context, Result};
 use base64::Engine as _;
 use bonded_enclave::host::Launch;
 use bonded_ledger::clearance::Clearance;
-use bonded_ledger::{ChannelId, Payload, SignedTransaction};
-use bonded_model::{ApprovedCode, AttestationTrust, EnclaveRegistration, OrganizationId, Regime};
+use bonded_ledger::{ChannelId, Payload};
+use bonded_model::{ApprovedCode, AttestationTrust, Regime};
 use bonded_node::verifier::EnclaveHost;
 use bonded_node::Node;
 use bonded_norms::{Opening, Salt};
@@ -49,15 +49,11 @@ pub fn start(folder: &Path, vendor: Option<&Path>, chain_id: &str) -> Result<Arc
 
 /// The attestation trust of a demo chain: the enclave's simulated root.
 pub fn trust(host: &EnclaveHost) -> Result<AttestationTrust> {
-    let root = host
-        .identity()
-        .simulated_root
-        .as_deref()
-        .context("the demo enclave reports no simulated root")?;
-    let simulated_root = base64::engine::general_purpose::STANDARD
-        .decode(root)
-        .context("the simulated root")?;
-    Ok(AttestationTrust::Test { simulated_root })
+    let trust = host.identity().attestation_trust()?;
+    if trust == AttestationTrust::Production {
+        bail!("the demo enclave reports no simulated root");
+    }
+    Ok(trust)
 }
 
 /// A registered enclave the demo runs: its registry id and norms key.
@@ -89,15 +85,12 @@ pub async fn register_customs(
         .context("the demo hosts no enclave")?
         .clone();
     let approval = ApprovedCode::Enclave {
-        mr_enclave: hex32(&host.identity().mr_enclave)?,
+        mr_enclave: host.identity().mr_enclave_bytes()?,
     };
     if !chain.approved_code.contains(&approval) {
         let payload = Payload::ApproveEnclaveCode(approval);
-        submit(
-            node,
-            vec![signer.sign(customs, ChannelId::system(), payload)?],
-        )
-        .await?;
+        let approval = signer.sign(customs, ChannelId::system(), payload)?;
+        crate::demo::submit_all(node, vec![approval]).await?;
     }
     let prefix = "ENCLAVE-CUSTOMS";
     register(
@@ -127,17 +120,8 @@ pub async fn register(
     }
     let identity = host.attest(signer.chain_id.as_str(), network::wall_clock_ms())?;
     let id = format!("{prefix}-{}", &identity.mr_enclave[..8]);
-    let base64 = base64::engine::general_purpose::STANDARD;
-    let registration = EnclaveRegistration {
-        enclave: OrganizationId(id.clone()),
-        name: name.into(),
-        quote: base64.decode(&identity.quote)?,
-        collateral: base64.decode(&identity.collateral)?,
-        verdict_key: hex32(&identity.verdict_key)?,
-        norms_key: hex32(&identity.norms_key)?,
-    };
-    let payload = Payload::RegisterEnclave(registration);
-    submit(node, vec![signer.sign(key, ChannelId::system(), payload)?]).await?;
+    let payload = Payload::RegisterEnclave(identity.registration(&id, name)?);
+    crate::demo::submit_all(node, vec![signer.sign(key, ChannelId::system(), payload)?]).await?;
     Ok(DemoEnclave {
         id,
         norms_key,
@@ -187,7 +171,7 @@ pub async fn seal_norms(
         .collect();
     let channel = ChannelId(id.to_string());
     let transaction = signer.sign(key, channel, Payload::NormCommitment(record))?;
-    submit(node, vec![transaction]).await?;
+    crate::demo::submit_all(node, vec![transaction]).await?;
     let base64 = base64::engine::general_purpose::STANDARD;
     let commitment = hex::encode(opening.commitment());
     for (enclave, bytes) in enclaves.iter().zip(&sealed) {
@@ -266,25 +250,4 @@ fn describe(clearance: &Clearance) -> String {
         Clearance::Stale { verdict } => format!("stale: records arrived after {verdict}"),
         Clearance::NoVerdict => "no verdict yet".into(),
     }
-}
-
-async fn submit(node: &Node, envelopes: Vec<SignedTransaction>) -> Result<()> {
-    for outcome in node.orderer.submit(envelopes).await {
-        match outcome {
-            bonded_ordering::SubmitOutcome::Accepted(_) => {}
-            bonded_ordering::SubmitOutcome::Rejected(rejection) => {
-                bail!("the ledger refused a demo record: {rejection}")
-            }
-            bonded_ordering::SubmitOutcome::Unavailable(reason) => {
-                bail!("the ordering service failed: {reason}")
-            }
-        }
-    }
-    Ok(())
-}
-
-fn hex32(text: &str) -> Result<[u8; 32]> {
-    let mut bytes = [0u8; 32];
-    hex::decode_to_slice(text, &mut bytes).context("expected 32 bytes of hex")?;
-    Ok(bytes)
 }

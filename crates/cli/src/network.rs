@@ -111,10 +111,4 @@ pub fn register(
     signer.sign(customs_key, ChannelId::system(), payload)
 }
 
-/// Current time in milliseconds since the Unix epoch: the orderer's batch clock.
-pub fn wall_clock_ms() -> i64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
-}
+pub use bonded_node::wall_clock_ms;

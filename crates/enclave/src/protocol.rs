@@ -3,6 +3,7 @@
 //! Binary fields travel as text: keys, measurements, hashes and signatures as lowercase hex,
 //! quotes, collateral, envelopes, blocks and transactions as standard base64 with padding.
 
+use bonded_model::{AttestationTrust, EnclaveRegistration, OrganizationId};
 use bonded_reconcile::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -156,6 +157,74 @@ pub struct IdentityResponse {
     /// The simulated attestation root (DER, base64); `None` on hardware, where the root is
     /// Intel's and verifiers already hold it.
     pub simulated_root: Option<String>,
+}
+
+/// Why an enclave's answer does not decode into the ledger's types.
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("{field} is not valid {encoding}")]
+    Encoding {
+        field: &'static str,
+        encoding: &'static str,
+    },
+}
+
+impl IdentityResponse {
+    /// The registration transaction's payload for this identity, under the registry id `enclave`.
+    pub fn registration(
+        &self,
+        enclave: &str,
+        name: &str,
+    ) -> Result<EnclaveRegistration, ProtocolError> {
+        use base64::Engine as _;
+        let base64 = base64::engine::general_purpose::STANDARD;
+        let decode = |field: &'static str, text: &str| {
+            base64.decode(text).map_err(|_| ProtocolError::Encoding {
+                field,
+                encoding: "base64",
+            })
+        };
+        Ok(EnclaveRegistration {
+            enclave: OrganizationId(enclave.to_string()),
+            name: name.to_string(),
+            quote: decode("quote", &self.quote)?,
+            collateral: decode("collateral", &self.collateral)?,
+            verdict_key: hex32("verdict_key", &self.verdict_key)?,
+            norms_key: hex32("norms_key", &self.norms_key)?,
+        })
+    }
+
+    /// The trust a chain needs to accept this enclave's quotes: the simulated root it reports,
+    /// under the test policy, or Intel's alone.
+    pub fn attestation_trust(&self) -> Result<AttestationTrust, ProtocolError> {
+        use base64::Engine as _;
+        match &self.simulated_root {
+            Some(root) => Ok(AttestationTrust::Test {
+                simulated_root: base64::engine::general_purpose::STANDARD
+                    .decode(root)
+                    .map_err(|_| ProtocolError::Encoding {
+                        field: "simulated_root",
+                        encoding: "base64",
+                    })?,
+            }),
+            None => Ok(AttestationTrust::Production),
+        }
+    }
+
+    /// The attested MRENCLAVE as bytes.
+    pub fn mr_enclave_bytes(&self) -> Result<[u8; 32], ProtocolError> {
+        hex32("mr_enclave", &self.mr_enclave)
+    }
+}
+
+/// 32 bytes written as hex, as the protocol writes keys and measurements.
+pub fn hex32(field: &'static str, text: &str) -> Result<[u8; 32], ProtocolError> {
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(text, &mut bytes).map_err(|_| ProtocolError::Encoding {
+        field,
+        encoding: "hex of 32 bytes",
+    })?;
+    Ok(bytes)
 }
 
 /// A signed reconciliation result.

@@ -223,17 +223,22 @@ fn with_blocks(
     Request::Verify(request)
 }
 
+/// One more export of bags, numbered `number`.
+fn export(number: &str) -> Declaration {
+    Declaration {
+        number: number.into(),
+        ..declarations().pop().expect("an export")
+    }
+}
+
 /// The position of the block holding the declarations, which the fixture orders as one batch.
 fn declaration_block(session: &SealedSession) -> usize {
     let blocks = session.chain.ledger.blocks(&channel());
     let holds_declaration = |block: &bonded_ledger::Block| {
-        block.transactions.iter().any(|bytes| {
-            let envelope = SignedTransaction::from_bytes(bytes.clone()).expect("envelope");
-            matches!(
-                envelope.decode().expect("decodes").body.payload,
-                Payload::Declaration(_)
-            )
-        })
+        let decoded = block.decode_transactions().expect("decodes");
+        decoded
+            .iter()
+            .any(|transaction| matches!(transaction.body.payload, Payload::Declaration(_)))
     };
     blocks
         .iter()
@@ -330,10 +335,7 @@ fn the_ledger_refuses_stale_forged_and_misattributed_verdicts() {
     ));
 
     // A declaration arrives after the run: the verdict no longer covers the channel.
-    let late = Declaration {
-        number: "306000000009".into(),
-        ..declarations().pop().expect("an export")
-    };
+    let late = export("306000000009");
     session
         .chain
         .customs_declarations(vec![Payload::Declaration(late)]);
@@ -372,10 +374,7 @@ fn a_verification_resumes_from_the_enclaves_checkpoint() {
     assert_eq!(held, verdict_record(&transaction(&first)).channel_height);
 
     // A new export arrives; the host sends only the block after the checkpoint.
-    let late = Declaration {
-        number: "306000000009".into(),
-        ..declarations().pop().expect("an export")
-    };
+    let late = export("306000000009");
     session
         .chain
         .customs_declarations(vec![Payload::Declaration(late)]);
@@ -404,13 +403,8 @@ fn a_verification_resumes_from_the_enclaves_checkpoint() {
     // Two more blocks: a continuation that skips the first, or one that does not link to the
     // checkpoint, is refused.
     for number in ["306000000010", "306000000011"] {
-        let export = Declaration {
-            number: number.into(),
-            ..declarations().pop().expect("an export")
-        };
-        session
-            .chain
-            .customs_declarations(vec![Payload::Declaration(export)]);
+        let declaration = Payload::Declaration(export(number));
+        session.chain.customs_declarations(vec![declaration]);
     }
     let skipping = from_height(&session, start + 2);
     let code = expect_error(session.enclave.request(&skipping).expect("skip"));
@@ -465,13 +459,7 @@ fn decisions_are_customs_alone_and_leave_clearance_current() {
         .ledger
         .blocks(&channel())
         .iter()
-        .flat_map(|block| block.transactions.iter())
-        .map(|bytes| {
-            SignedTransaction::from_bytes(bytes.clone())
-                .expect("envelope")
-                .decode()
-                .expect("decodes")
-        })
+        .flat_map(|block| block.decode_transactions().expect("decodes"))
         .collect();
     let verdict_key = hex32(&session.identity.verdict_key);
     let host = |key: &[u8; 32]| {

@@ -107,6 +107,16 @@ impl Block {
             .collect()
     }
 
+    /// Every envelope of the block, decoded, in order.
+    pub fn decode_transactions(
+        &self,
+    ) -> Result<Vec<crate::DecodedTransaction>, crate::transaction::EnvelopeError> {
+        self.transactions
+            .iter()
+            .map(|bytes| crate::SignedTransaction::from_bytes(bytes.clone())?.decode())
+            .collect()
+    }
+
     pub fn merkle_tree(&self) -> MerkleTree {
         MerkleTree::from_leaf_hashes(self.transaction_hashes())
     }

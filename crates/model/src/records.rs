@@ -170,26 +170,43 @@ pub enum MovementKind {
     StockCount,
 }
 
+impl MovementKind {
+    pub const ALL: [MovementKind; 7] = [
+        MovementKind::IssuedToProduction,
+        MovementKind::Produced,
+        MovementKind::OtherIssued,
+        MovementKind::OtherOut,
+        MovementKind::Scrap,
+        MovementKind::Destroyed,
+        MovementKind::StockCount,
+    ];
+
+    /// The kind's name in files and in the API (`issued_to_production`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MovementKind::IssuedToProduction => "issued_to_production",
+            MovementKind::Produced => "produced",
+            MovementKind::OtherIssued => "other_issued",
+            MovementKind::OtherOut => "other_out",
+            MovementKind::Scrap => "scrap",
+            MovementKind::Destroyed => "destroyed",
+            MovementKind::StockCount => "stock_count",
+        }
+    }
+}
+
 impl FromStr for MovementKind {
     type Err = ModelError;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        let kind = match value.trim().to_ascii_lowercase().as_str() {
-            "issued_to_production" => MovementKind::IssuedToProduction,
-            "produced" => MovementKind::Produced,
-            "other_issued" => MovementKind::OtherIssued,
-            "other_out" => MovementKind::OtherOut,
-            "scrap" => MovementKind::Scrap,
-            "destroyed" => MovementKind::Destroyed,
-            "stock_count" => MovementKind::StockCount,
-            other => {
-                return Err(ModelError::UnknownKind {
-                    field: "movement kind",
-                    value: other.to_string(),
-                })
-            }
-        };
-        Ok(kind)
+        let value = value.trim().to_ascii_lowercase();
+        MovementKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == value)
+            .ok_or(ModelError::UnknownKind {
+                field: "movement kind",
+                value,
+            })
     }
 }
 
@@ -301,6 +318,13 @@ impl NormCommitment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn movement_kinds_read_back() {
+        for kind in MovementKind::ALL {
+            assert_eq!(kind.as_str().parse::<MovementKind>().ok(), Some(kind));
+        }
+    }
 
     fn line(number: u32, quantity: &str) -> DeclarationLine {
         DeclarationLine {

@@ -6,7 +6,7 @@
 //! so reading them is a walk over a short chain.
 
 use base64::Engine as _;
-use bonded_ledger::{ChannelId, Payload, SignedTransaction};
+use bonded_ledger::{ChannelId, Payload};
 use bonded_model::{OrganizationId, OrganizationKind};
 
 use crate::verifier::VerifierError;
@@ -19,14 +19,12 @@ impl Node {
         let blocks = self.store.channel_blocks(&ChannelId::system())?;
         let mut views = Vec::new();
         for block in &blocks {
-            for bytes in &block.transactions {
-                let transaction = SignedTransaction::from_bytes(bytes.clone())
-                    .map_err(|_| VerifierError::CorruptBlock(ChannelId::SYSTEM_NAME.into()))?;
-                let decoded = transaction
-                    .decode()
-                    .map_err(|_| VerifierError::CorruptBlock(ChannelId::SYSTEM_NAME.into()))?;
-                if let Payload::RegisterEnclave(registration) = decoded.body.payload {
-                    let registered = (transaction.hash().to_hex(), block.header.timestamp_ms);
+            let decoded = block
+                .decode_transactions()
+                .map_err(|_| VerifierError::CorruptBlock(ChannelId::SYSTEM_NAME.into()))?;
+            for transaction in decoded {
+                if let Payload::RegisterEnclave(registration) = transaction.body.payload {
+                    let registered = (transaction.hash.to_hex(), block.header.timestamp_ms);
                     if let Some(view) = self.enclave_view(&registration, registered)? {
                         views.push(view);
                     }

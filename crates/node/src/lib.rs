@@ -154,6 +154,15 @@ impl Node {
     }
 }
 
+/// Current time in milliseconds since the Unix epoch: the orderer's batch clock, and the time
+/// the verifier asks collateral for.
+pub fn wall_clock_ms() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
+}
+
 /// Binds a listener, with a clear error when the address is taken.
 pub async fn bind(address: SocketAddr) -> Result<TcpListener, NodeError> {
     TcpListener::bind(address)

@@ -27,12 +27,12 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use bonded_enclave::host::{EnclaveProcess, HostError, Launch};
 use bonded_enclave::protocol::{
-    CompareInput, CompareRequest, Comparison, ErrorCode, IdentityResponse, Request, Response,
-    Verdict, VerifyRequest,
+    hex32, CompareInput, CompareRequest, Comparison, ErrorCode, IdentityResponse, ProtocolError,
+    Request, Response, Verdict, VerifyRequest,
 };
 use bonded_ledger::clearance::{Clearance, Host};
 use bonded_ledger::state::Rejection;
-use bonded_ledger::{Block, ChannelId, Payload, SignedTransaction};
+use bonded_ledger::{Block, ChannelId, DecodedTransaction, Payload, SignedTransaction};
 use bonded_model::{NaiveDate, NormCommitment, OrganizationId, OrganizationKind};
 use bonded_ordering::SubmitOutcome;
 use bonded_store::{StoreError, StoredEnvelope};
@@ -55,11 +55,6 @@ pub enum VerifierError {
     UnknownEnterprise(String),
     #[error("{0} is not a registered enclave")]
     UnknownEnclave(String),
-    #[error("{field} is not valid {encoding}")]
-    Encoding {
-        field: &'static str,
-        encoding: &'static str,
-    },
     #[error("the envelope is not a norm envelope of the supported format")]
     MalformedEnvelope,
     #[error(
@@ -81,6 +76,8 @@ pub enum VerifierError {
     Host(#[from] HostError),
     #[error("the enclave answered out of protocol")]
     Protocol,
+    #[error(transparent)]
+    Decoding(#[from] ProtocolError),
     #[error("the restarted enclave has other keys than the registered one; it must be registered")]
     EnclaveChanged,
     #[error("the ledger refused the verdict: {0}")]
@@ -160,11 +157,7 @@ impl EnclaveHost {
         }
         tracing::warn!("verifier.enclave_restarting");
         let mut restarted = EnclaveProcess::launch(&self.launch, &self.data)?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        let at_ms = i64::try_from(now.as_millis()).unwrap_or(i64::MAX);
-        let identity = identity(&mut restarted, &self.chain_id, at_ms)?;
+        let identity = identity(&mut restarted, &self.chain_id, crate::wall_clock_ms())?;
         if identity.verdict_key != self.identity.verdict_key {
             return Err(VerifierError::EnclaveChanged);
         }
@@ -184,7 +177,7 @@ impl EnclaveHost {
     }
 
     pub fn verdict_key(&self) -> Result<[u8; 32], VerifierError> {
-        decode_hex32("verdict_key", &self.identity.verdict_key)
+        Ok(hex32("verdict_key", &self.identity.verdict_key)?)
     }
 
     fn next_nonce(&self) -> u64 {
@@ -281,7 +274,7 @@ impl Node {
     ) -> Result<StoredEnvelope, VerifierError> {
         let sealed = base64::engine::general_purpose::STANDARD
             .decode(sealed_base64)
-            .map_err(|_| VerifierError::Encoding {
+            .map_err(|_| ProtocolError::Encoding {
                 field: "sealed_norms",
                 encoding: "base64",
             })?;
@@ -290,7 +283,7 @@ impl Node {
         let envelope = StoredEnvelope {
             enterprise: self.enterprise(enterprise)?.0,
             enclave: self.registered_enclave(enclave)?.0,
-            commitment: decode_hex32("commitment", commitment)?,
+            commitment: hex32("commitment", commitment)?,
             sealed,
         };
         let hash = envelope.sha256();
@@ -315,6 +308,18 @@ impl Node {
         Ok(envelope)
     }
 
+    /// The enclave this node hosts.
+    pub fn hosted(&self) -> Result<Arc<EnclaveHost>, VerifierError> {
+        self.enclave.get().cloned().ok_or(VerifierError::NoEnclave)
+    }
+
+    /// The registry id of `host`'s enclave, which must be registered.
+    fn registered_id(&self, host: &EnclaveHost) -> Result<OrganizationId, VerifierError> {
+        self.store
+            .organization_of_key(&host.verdict_key()?)?
+            .ok_or(VerifierError::Unregistered)
+    }
+
     /// Verifies `enterprise` in the hosted enclave and orders the verdict.
     pub async fn verify_enterprise(
         &self,
@@ -322,11 +327,7 @@ impl Node {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> Result<Verified, VerifierError> {
-        let host = self
-            .enclave
-            .get()
-            .cloned()
-            .ok_or(VerifierError::NoEnclave)?;
+        let host = self.hosted()?;
         self.verify_with(&host, enterprise, from, to).await
     }
 
@@ -339,10 +340,7 @@ impl Node {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> Result<Verified, VerifierError> {
-        let enclave = self
-            .store
-            .organization_of_key(&host.verdict_key()?)?
-            .ok_or(VerifierError::Unregistered)?;
+        let enclave = self.registered_id(host)?;
         self.enterprise(enterprise)?;
         let _turn = host.turn.lock().await;
         let chain_id = self
@@ -431,15 +429,8 @@ impl Node {
         hs_code: &str,
         subject: Option<&str>,
     ) -> Result<Comparison, VerifierError> {
-        let host = self
-            .enclave
-            .get()
-            .cloned()
-            .ok_or(VerifierError::NoEnclave)?;
-        let enclave = self
-            .store
-            .organization_of_key(&host.verdict_key()?)?
-            .ok_or(VerifierError::Unregistered)?;
+        let host = self.hosted()?;
+        let enclave = self.registered_id(&host)?;
         let _turn = host.turn.lock().await;
         let chain = self.store.chain()?.ok_or(VerifierError::NoGenesis)?;
         let mut enterprises = Vec::new();
@@ -518,16 +509,11 @@ impl Node {
     pub fn clearance(&self, enterprise: &str) -> Result<Clearance, VerifierError> {
         let id = self.enterprise(enterprise)?;
         let customs = self.store.chain()?.ok_or(VerifierError::NoGenesis)?.customs;
-        let blocks = self.channel_blocks(enterprise)?;
-        let mut transactions = Vec::new();
-        for block in &blocks {
-            for bytes in &block.transactions {
-                let decoded = SignedTransaction::from_bytes(bytes.clone())
-                    .and_then(|transaction| transaction.decode())
-                    .map_err(|_| VerifierError::CorruptBlock(enterprise.to_string()))?;
-                transactions.push(decoded);
-            }
-        }
+        let transactions: Vec<DecodedTransaction> = self
+            .channel_transactions(&ChannelId(enterprise.to_string()))?
+            .into_iter()
+            .map(|(_, transaction)| transaction)
+            .collect();
         // Resolve each verdict signer's host first, so that a storage failure is an error
         // rather than a verdict that silently counts for nothing.
         let mut hosts = std::collections::HashMap::new();
@@ -568,6 +554,22 @@ impl Node {
     /// The norm commitments recorded in `channel`, oldest first.
     pub fn commitments(&self, channel: &str) -> Result<Vec<NormCommitment>, VerifierError> {
         commitments(&self.channel_blocks(channel)?, channel)
+    }
+
+    /// Every transaction of `channel`, decoded, with the height of its block.
+    pub fn channel_transactions(
+        &self,
+        channel: &ChannelId,
+    ) -> Result<Vec<(u64, DecodedTransaction)>, VerifierError> {
+        let mut transactions = Vec::new();
+        for block in self.store.channel_blocks(channel)? {
+            let decoded = block
+                .decode_transactions()
+                .map_err(|_| VerifierError::CorruptBlock(channel.to_string()))?;
+            let height = block.header.height;
+            transactions.extend(decoded.into_iter().map(|transaction| (height, transaction)));
+        }
+        Ok(transactions)
     }
 
     fn enterprise(&self, id: &str) -> Result<OrganizationId, VerifierError> {
@@ -624,11 +626,11 @@ fn newest_commitment(
     channel: &str,
 ) -> Result<Option<NormCommitment>, VerifierError> {
     for block in blocks.iter().rev() {
-        for bytes in block.transactions.iter().rev() {
-            let decoded = SignedTransaction::from_bytes(bytes.clone())
-                .and_then(|transaction| transaction.decode())
-                .map_err(|_| VerifierError::CorruptBlock(channel.to_string()))?;
-            if let Payload::NormCommitment(commitment) = decoded.body.payload {
+        let decoded = block
+            .decode_transactions()
+            .map_err(|_| VerifierError::CorruptBlock(channel.to_string()))?;
+        for transaction in decoded.into_iter().rev() {
+            if let Payload::NormCommitment(commitment) = transaction.body.payload {
                 return Ok(Some(commitment));
             }
         }
@@ -637,24 +639,17 @@ fn newest_commitment(
 }
 
 /// Every payload of `blocks`, in order.
-pub(crate) fn payloads(blocks: &[Block], channel: &str) -> Result<Vec<Payload>, VerifierError> {
+fn payloads(blocks: &[Block], channel: &str) -> Result<Vec<Payload>, VerifierError> {
     let mut payloads = Vec::new();
     for block in blocks {
-        for bytes in &block.transactions {
-            let decoded = SignedTransaction::from_bytes(bytes.clone())
-                .and_then(|transaction| transaction.decode())
-                .map_err(|_| VerifierError::CorruptBlock(channel.to_string()))?;
-            payloads.push(decoded.body.payload);
-        }
+        let decoded = block
+            .decode_transactions()
+            .map_err(|_| VerifierError::CorruptBlock(channel.to_string()))?;
+        payloads.extend(
+            decoded
+                .into_iter()
+                .map(|transaction| transaction.body.payload),
+        );
     }
     Ok(payloads)
-}
-
-fn decode_hex32(field: &'static str, text: &str) -> Result<[u8; 32], VerifierError> {
-    let mut bytes = [0u8; 32];
-    hex::decode_to_slice(text, &mut bytes).map_err(|_| VerifierError::Encoding {
-        field,
-        encoding: "hex of 32 bytes",
-    })?;
-    Ok(bytes)
 }

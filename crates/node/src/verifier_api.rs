@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use bonded_enclave::protocol::ErrorCode;
+use bonded_enclave::protocol::{hex32, ErrorCode};
 
 use crate::api::{parse_body, ApiError};
 use crate::verifier::VerifierError;
@@ -49,7 +49,7 @@ fn status_and_code(error: &VerifierError) -> (StatusCode, &'static str) {
         E::NoGenesis => (StatusCode::CONFLICT, "NoGenesis"),
         E::UnknownEnterprise(_) => (StatusCode::NOT_FOUND, "UnknownEnterprise"),
         E::UnknownEnclave(_) => (StatusCode::NOT_FOUND, "UnknownEnclave"),
-        E::Encoding { .. } => (StatusCode::BAD_REQUEST, "BadEncoding"),
+        E::Decoding(_) => (StatusCode::BAD_REQUEST, "BadEncoding"),
         E::MalformedEnvelope => (StatusCode::BAD_REQUEST, "MalformedEnvelope"),
         E::NotCommitted { .. } => (StatusCode::CONFLICT, "EnvelopeNotCommitted"),
         E::NoCommitment(_) => (StatusCode::CONFLICT, "NoCommitment"),
@@ -95,11 +95,7 @@ pub(crate) async fn enclaves(
 pub(crate) async fn hosted_enclave(
     State(node): State<Arc<Node>>,
 ) -> Result<Json<HostedEnclaveView>, ApiError> {
-    let host = node
-        .enclave
-        .get()
-        .cloned()
-        .ok_or(VerifierError::NoEnclave)?;
+    let host = node.hosted()?;
     let chain = node
         .store
         .chain()
@@ -224,11 +220,7 @@ pub(crate) async fn report(
     State(node): State<Arc<Node>>,
     Path(sha256): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let mut hash = [0u8; 32];
-    hex::decode_to_slice(&sha256, &mut hash).map_err(|_| VerifierError::Encoding {
-        field: "sha256",
-        encoding: "hex of 32 bytes",
-    })?;
+    let hash = hex32("sha256", &sha256).map_err(VerifierError::from)?;
     let text = node.store.report(&hash).map_err(VerifierError::from)?;
     let text = text.ok_or_else(|| ApiError::not_found(format!("no report {sha256}")))?;
     let value = serde_json::from_str(&text).map_err(|_| VerifierError::Protocol)?;
@@ -256,11 +248,7 @@ pub(crate) async fn key_owner(
     State(node): State<Arc<Node>>,
     Path(key): Path<String>,
 ) -> Result<Json<KeyOwnerView>, ApiError> {
-    let mut bytes = [0u8; 32];
-    hex::decode_to_slice(&key, &mut bytes).map_err(|_| VerifierError::Encoding {
-        field: "key",
-        encoding: "hex of 32 bytes",
-    })?;
+    let bytes = hex32("key", &key).map_err(VerifierError::from)?;
     let owner = node
         .store
         .organization_of_key(&bytes)

@@ -66,13 +66,14 @@ async fn log_access(
         request.method().to_string(),
         request.uri().path().to_string(),
     );
-    let session = auth::current_session(&node.store, request.headers(), now_ms())
-        .ok()
-        .flatten();
+    let session =
+        auth::current_session(&node.store, request.headers(), bonded_node::wall_clock_ms())
+            .ok()
+            .flatten();
     let response = next.run(request).await;
     if let Some(session) = session {
         let record = AccessRecord {
-            time_ms: now_ms(),
+            time_ms: bonded_node::wall_clock_ms(),
             user: session.user,
             organization: session.organization,
             method,
@@ -118,13 +119,6 @@ impl From<&Session> for Viewer {
             csrf: session.csrf.clone(),
         }
     }
-}
-
-fn now_ms() -> i64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The language chosen with the switch, or else the browser's first preference between the two.
@@ -185,6 +179,8 @@ fn message(status: StatusCode, lang: Lang, viewer: Option<Viewer>, key: &'static
 /// Why a page could not be served; each becomes a page in the viewer's language.
 enum Refusal {
     SignIn,
+    /// A post whose CSRF token is not the session's.
+    Forged(Session),
     Forbidden(Session),
     NotFound(Session),
     Failed,
@@ -197,30 +193,47 @@ impl From<AuthError> for Refusal {
     }
 }
 
+/// A refusal page for a signed-in viewer.
+fn refuse(status: StatusCode, lang: Lang, session: &Session, key: &'static str) -> Response {
+    message(status, lang, Some(session.into()), key)
+}
+
 impl Refusal {
     fn respond(self, lang: Lang) -> Response {
         match self {
             Refusal::SignIn => Redirect::to("/portal/login").into_response(),
-            Refusal::Forbidden(session) => message(
-                StatusCode::FORBIDDEN,
-                lang,
-                Some((&session).into()),
-                "forbidden",
-            ),
-            Refusal::NotFound(session) => message(
-                StatusCode::NOT_FOUND,
-                lang,
-                Some((&session).into()),
-                "not_found",
-            ),
+            Refusal::Forged(session) => refuse(StatusCode::FORBIDDEN, lang, &session, "forged"),
+            Refusal::Forbidden(session) => {
+                refuse(StatusCode::FORBIDDEN, lang, &session, "forbidden")
+            }
+            Refusal::NotFound(session) => {
+                refuse(StatusCode::NOT_FOUND, lang, &session, "not_found")
+            }
             Refusal::Failed => StatusCode::SERVICE_UNAVAILABLE.into_response(),
         }
     }
 }
 
+/// The session of a form post whose CSRF token is the session's, or the page that refuses it.
+fn posting_session(node: &Node, headers: &HeaderMap, csrf: &str) -> Result<Session, Refusal> {
+    let session = session(node, headers)?;
+    if !auth::same_token(&session.csrf, csrf) {
+        return Err(Refusal::Forged(session));
+    }
+    Ok(session)
+}
+
+/// Adds a `Set-Cookie` header to `response`.
+fn set_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
 /// The session of the request, or a refusal that sends the browser to sign in.
 fn session(node: &Node, headers: &HeaderMap) -> Result<Session, Refusal> {
-    auth::current_session(&node.store, headers, now_ms())?.ok_or(Refusal::SignIn)
+    auth::current_session(&node.store, headers, bonded_node::wall_clock_ms())?
+        .ok_or(Refusal::SignIn)
 }
 
 async fn home(State(node): State<Arc<Node>>, headers: HeaderMap) -> Response {
@@ -261,9 +274,7 @@ fn login_form(lang: Lang, status: StatusCode, error: Option<&'static str>) -> Re
         },
     );
     let cookie = format!("{LOGIN_COOKIE}={csrf}; Path=/portal; HttpOnly; SameSite=Strict");
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    set_cookie(&mut response, &cookie);
     response
 }
 
@@ -291,7 +302,7 @@ async fn login(
     let checking = node.clone();
     let checked = tokio::task::spawn_blocking(move || {
         let account = auth::check_password(&checking.store, &form.user, &form.password)?;
-        let token = auth::open_session(&checking.store, &account, now_ms())?;
+        let token = auth::open_session(&checking.store, &account, bonded_node::wall_clock_ms())?;
         Ok::<_, AuthError>((account, token))
     })
     .await;
@@ -319,9 +330,7 @@ fn signed_in(token: &str) -> Response {
         format!("{LOGIN_COOKIE}=; Path=/portal; HttpOnly; SameSite=Strict; Max-Age=0"),
     ];
     for cookie in cookies {
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+        set_cookie(&mut response, &cookie);
     }
     response
 }
@@ -337,26 +346,15 @@ async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     let lang = lang(&headers);
-    let session = match session(&node, &headers) {
-        Ok(session) => session,
-        Err(refusal) => return refusal.respond(lang),
-    };
-    if !auth::same_token(&session.csrf, &form.csrf) {
-        return message(
-            StatusCode::FORBIDDEN,
-            lang,
-            Some((&session).into()),
-            "forged",
-        );
+    if let Err(refusal) = posting_session(&node, &headers, &form.csrf) {
+        return refusal.respond(lang);
     }
     if let Err(error) = auth::close_session(&node.store, &headers) {
         return Refusal::from(error).respond(lang);
     }
     let mut response = Redirect::to("/portal/login").into_response();
     let cookie = format!("{SESSION_COOKIE}=; Path=/portal; HttpOnly; SameSite=Strict; Max-Age=0");
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    set_cookie(&mut response, &cookie);
     response
 }
 
@@ -374,9 +372,7 @@ async fn switch_language(Path(code): Path<String>, headers: HeaderMap) -> Respon
         "{LANG_COOKIE}={}; Path=/portal; SameSite=Strict; Max-Age=31536000",
         chosen.code()
     );
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    set_cookie(&mut response, &cookie);
     response
 }
 
@@ -497,20 +493,13 @@ fn clearance_key(node: &Node, enterprise: &OrganizationId) -> &'static str {
 
 /// Every payload of an enterprise's channel with its transaction hash and its block's height.
 fn channel_payloads(node: &Node, id: &OrganizationId) -> Result<Vec<(u64, Hash, Payload)>, String> {
-    let blocks = node
-        .store
-        .channel_blocks(&ChannelId::enterprise(id))
+    let transactions = node
+        .channel_transactions(&ChannelId::enterprise(id))
         .map_err(|error| error.to_string())?;
-    let mut payloads = Vec::new();
-    for block in &blocks {
-        for bytes in &block.transactions {
-            let decoded = SignedTransaction::from_bytes(bytes.clone())
-                .and_then(|transaction| transaction.decode())
-                .map_err(|error| error.to_string())?;
-            payloads.push((block.header.height, decoded.hash, decoded.body.payload));
-        }
-    }
-    Ok(payloads)
+    Ok(transactions
+        .into_iter()
+        .map(|(height, transaction)| (height, transaction.hash, transaction.body.payload))
+        .collect())
 }
 
 struct DeclarationRow {
@@ -535,20 +524,6 @@ struct MovementRow {
     kind: &'static str,
     quantity: String,
     reference: String,
-}
-
-/// The text key of a movement kind.
-fn movement_key(kind: bonded_model::MovementKind) -> &'static str {
-    use bonded_model::MovementKind as Kind;
-    match kind {
-        Kind::IssuedToProduction => "issued_to_production",
-        Kind::Produced => "produced",
-        Kind::OtherIssued => "other_issued",
-        Kind::OtherOut => "other_out",
-        Kind::Scrap => "scrap",
-        Kind::Destroyed => "destroyed",
-        Kind::StockCount => "stock_count",
-    }
 }
 
 struct DecisionRow {
@@ -644,7 +619,7 @@ fn enterprise_page(
             Payload::Movement(movement) => movements.push(MovementRow {
                 date: movement.date.to_string(),
                 item: movement.item_code,
-                kind: movement_key(movement.kind),
+                kind: movement.kind.as_str(),
                 quantity: format!("{} {}", movement.quantity.normalize(), movement.unit),
                 reference: movement.reference,
             }),
@@ -756,32 +731,17 @@ async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> Response {
     let lang = lang(&headers);
-    let session = match session(&node, &headers) {
+    let session = match posting_session(&node, &headers, &form.csrf) {
         Ok(session) => session,
         Err(refusal) => return refusal.respond(lang),
     };
-    if !auth::same_token(&session.csrf, &form.csrf) {
-        return message(
-            StatusCode::FORBIDDEN,
-            lang,
-            Some((&session).into()),
-            "forged",
-        );
-    }
     let key = match signers.keys.get(&session.organization) {
         Some(key) if session.role == "officer" => key,
         _ => return Refusal::Forbidden(session).respond(lang),
     };
     let decision = match decision(&id, &session, form) {
         Some(decision) => decision,
-        None => {
-            return message(
-                StatusCode::BAD_REQUEST,
-                lang,
-                Some((&session).into()),
-                "bad_decision",
-            )
-        }
+        None => return refuse(StatusCode::BAD_REQUEST, lang, &session, "bad_decision"),
     };
     let body = bonded_ledger::TransactionBody {
         chain_id: signers.chain_id.clone(),
@@ -799,12 +759,7 @@ async fn decide(
         }
         other => {
             tracing::warn!(outcome = ?other.map(|outcome| format!("{outcome:?}")), "portal.decision_refused");
-            message(
-                StatusCode::CONFLICT,
-                lang,
-                Some((&session).into()),
-                "bad_decision",
-            )
+            refuse(StatusCode::CONFLICT, lang, &session, "bad_decision")
         }
     }
 }
@@ -817,18 +772,10 @@ async fn run_verification(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     let lang = lang(&headers);
-    let session = match session(&node, &headers) {
+    let session = match posting_session(&node, &headers, &form.csrf) {
         Ok(session) => session,
         Err(refusal) => return refusal.respond(lang),
     };
-    if !auth::same_token(&session.csrf, &form.csrf) {
-        return message(
-            StatusCode::FORBIDDEN,
-            lang,
-            Some((&session).into()),
-            "forged",
-        );
-    }
     if session.role != "officer" {
         return Refusal::Forbidden(session).respond(lang);
     }
@@ -839,12 +786,7 @@ async fn run_verification(
         }
         Err(error) => {
             tracing::warn!(%error, enterprise = %id, "portal.verification_failed");
-            message(
-                StatusCode::CONFLICT,
-                lang,
-                Some((&session).into()),
-                "verification_failed",
-            )
+            refuse(StatusCode::CONFLICT, lang, &session, "verification_failed")
         }
     }
 }

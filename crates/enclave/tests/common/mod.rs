@@ -205,7 +205,11 @@ impl Chain {
             nonce: 0,
             time_ms: AT_MS,
         };
-        let root = decode64(identity.simulated_root.as_deref().expect("simulated root"));
+        let attestation = identity.attestation_trust().expect("the root decodes");
+        assert!(
+            matches!(attestation, AttestationTrust::Test { .. }),
+            "simulated root"
+        );
         let genesis = Payload::Genesis(Genesis {
             customs: OrganizationRecord {
                 id: OrganizationId("CUSTOMS".into()),
@@ -214,9 +218,7 @@ impl Chain {
             },
             customs_keys: vec![chain.customs.verifying_key().to_bytes()],
             orderer_keys: vec![chain.ledger.orderer_key()],
-            attestation: AttestationTrust::Test {
-                simulated_root: root,
-            },
+            attestation,
         });
         chain.customs_records(vec![genesis]);
         chain.customs_records(vec![
@@ -322,14 +324,9 @@ pub fn hex32(text: &str) -> [u8; 32] {
 }
 
 pub fn registration(identity: &IdentityResponse) -> EnclaveRegistration {
-    EnclaveRegistration {
-        enclave: OrganizationId(ENCLAVE_ID.into()),
-        name: "Customs verifier".into(),
-        quote: decode64(&identity.quote),
-        collateral: decode64(&identity.collateral),
-        verdict_key: hex32(&identity.verdict_key),
-        norms_key: hex32(&identity.norms_key),
-    }
+    identity
+        .registration(ENCLAVE_ID, "Customs verifier")
+        .expect("the identity decodes")
 }
 
 fn enterprise_record() -> OrganizationRecord {

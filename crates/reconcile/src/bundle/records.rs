@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use bonded_model::{Declaration, Item, ItemKind, Movement, MovementKind};
+use bonded_model::{Declaration, Item, ItemKind, Movement};
 
 use super::BundleInput;
 
@@ -123,18 +123,6 @@ fn write_declarations(text: &mut String, declarations: &[Declaration]) {
     }
 }
 
-fn movement_kind(kind: MovementKind) -> &'static str {
-    match kind {
-        MovementKind::IssuedToProduction => "issued_to_production",
-        MovementKind::Produced => "produced",
-        MovementKind::OtherIssued => "other_issued",
-        MovementKind::OtherOut => "other_out",
-        MovementKind::Scrap => "scrap",
-        MovementKind::Destroyed => "destroyed",
-        MovementKind::StockCount => "stock_count",
-    }
-}
-
 const MOVEMENTS_HEADER: &str = "date,item_code,kind,quantity,unit,reference\n";
 
 fn write_movements(text: &mut String, movements: &[Movement]) {
@@ -144,7 +132,7 @@ fn write_movements(text: &mut String, movements: &[Movement]) {
             "{},{},{},{},{},{}",
             movement.date,
             field(&movement.item_code),
-            movement_kind(movement.kind),
+            movement.kind.as_str(),
             movement.quantity.normalize(),
             movement.unit,
             field(&movement.reference)
@@ -185,21 +173,5 @@ mod tests {
         assert_eq!(field("plain"), "plain");
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
-    }
-
-    #[test]
-    fn movement_kinds_read_back() {
-        let kinds = [
-            MovementKind::IssuedToProduction,
-            MovementKind::Produced,
-            MovementKind::OtherIssued,
-            MovementKind::OtherOut,
-            MovementKind::Scrap,
-            MovementKind::Destroyed,
-            MovementKind::StockCount,
-        ];
-        for kind in kinds {
-            assert_eq!(movement_kind(kind).parse::<MovementKind>().ok(), Some(kind));
-        }
     }
 }

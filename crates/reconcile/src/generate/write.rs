@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use bonded_model::{ItemKind, MovementKind};
+use bonded_model::ItemKind;
 use rust_decimal::Decimal;
 
 use super::plan::Plan;
@@ -99,18 +99,6 @@ fn norms(plan: &Plan) -> Vec<u8> {
     out
 }
 
-fn movement_name(kind: MovementKind) -> &'static str {
-    match kind {
-        MovementKind::IssuedToProduction => "issued_to_production",
-        MovementKind::Produced => "produced",
-        MovementKind::OtherIssued => "other_issued",
-        MovementKind::OtherOut => "other_out",
-        MovementKind::Scrap => "scrap",
-        MovementKind::Destroyed => "destroyed",
-        MovementKind::StockCount => "stock_count",
-    }
-}
-
 fn movements(plan: &Plan) -> Vec<u8> {
     let mut out = b"date,item_code,kind,quantity,unit,reference\n".to_vec();
     for movement in &plan.movements {
@@ -120,7 +108,7 @@ fn movements(plan: &Plan) -> Vec<u8> {
             "{},{},{},{},{},{}",
             movement.date,
             item.code,
-            movement_name(movement.kind),
+            movement.kind.as_str(),
             movement.quantity,
             item.unit,
             movement.reference
