@@ -154,6 +154,91 @@ try {
     await phone.context.close();
   }
 
+  // Small enterprise (group 3): norms typed into the form and a Mẫu 16 upload, sealed in the page.
+  {
+    const small = by("enterprise", "ENT-0303333333");
+    const { context, page } = await signIn(small);
+    const requests = [];
+    page.on("request", (request) => requests.push({ url: request.url(), body: request.postData() ?? "" }));
+    const normPosts = () => requests.filter((r) => r.url.endsWith("/portal/norms") && r.body).length;
+    await page.click('a[href="/portal/norms"]');
+    await page.waitForSelector("#norm-entry[data-ready]");
+    const norms = JSON.parse(process.env.SMALL_NORMS);
+    for (const [index, norm] of norms.entries()) {
+      if (index > 0) await page.click("#add-row");
+      const row = page.locator("#norm-rows tbody tr").nth(index);
+      await row.locator('[name="product"]').fill(norm.product);
+      await row.locator('[name="material"]').fill(norm.material);
+      await row.locator('[name="norm"]').fill(norm.norm);
+      await row.locator('[name="loss"]').fill(norm.loss);
+      await row.locator('[name="convention"]').selectOption(norm.convention);
+    }
+    await page.screenshot({ path: `${shots}/norms-entry.png`, fullPage: true });
+    await page.click("#seal");
+    await page.waitForSelector("#norm-entry[data-sent]");
+    check(await page.getAttribute("#norm-entry", "data-sent") === "2",
+      `the typed norms are recorded as version 2 (${await page.textContent("#norm-status")})`);
+    const post = requests.find((r) => r.url.endsWith("/portal/norms") && r.body);
+    check(post && JSON.parse(post.body).sealed_norms.length > 100, "the page posts a sealed envelope");
+    // Material codes hold a dash and decimals a point: neither can occur in hex or base64.
+    const secrets = norms.flatMap((n) => [n.material, `${n.product}\t${n.material}`,
+      ...[n.norm, n.loss].filter((v) => v.includes("."))]);
+    const leaks = requests.filter((r) => secrets.some((secret) =>
+      r.url.includes(secret) || r.body.includes(secret) || r.body.includes(JSON.stringify(secret).slice(1, -1))));
+    check(requests.length > 3 && leaks.length === 0,
+      `none of the ${requests.length} requests the page sent holds a norm in clear (${secrets.length} values looked for)`);
+
+    await page.goto(`${base}/portal/norms`);
+    await page.waitForSelector("#norm-entry[data-ready]");
+    const postsBefore = normPosts();
+    await page.setInputFiles("#mau16", process.env.MAU16_BAD);
+    await page.waitForSelector("#norm-entry[data-parsed]");
+    const badRow = process.env.MAU16_BAD_ROW;
+    const errors = await page.locator("#norm-errors li").allTextContents();
+    check(errors.some((e) => e.startsWith(`Dòng ${badRow}:`) && e.includes("0,03 kg")),
+      `the bad Mẫu 16 row ${badRow} shows its error (${errors.join(" | ")})`);
+    check((await page.locator("#norm-rows tr.invalid").count()) === 1, "only that row is marked");
+    await page.screenshot({ path: `${shots}/norms-mau16-error.png`, fullPage: true });
+    await page.click("#seal");
+    check(normPosts() === postsBefore && (await page.getAttribute("#norm-entry", "data-sent")) === null,
+      "a Mẫu 16 with a bad row sends nothing");
+    await page.evaluate(() => delete document.getElementById("norm-entry").dataset.parsed);
+    await page.setInputFiles("#mau16", process.env.MAU16_GOOD);
+    await page.waitForSelector("#norm-entry[data-parsed]");
+    check(await page.getAttribute("#norm-entry", "data-parsed") === "3" &&
+      (await page.locator("#norm-errors li").allTextContents()).some((e) => e.includes("NL-LABEL")),
+      "the good Mẫu 16 gives 3 rows for review, the domestic material left out and said so");
+    await page.click("#seal");
+    await page.waitForSelector("#norm-entry[data-sent]");
+    check(await page.getAttribute("#norm-entry", "data-sent") === "3", "the Mẫu 16 norms are recorded as version 3");
+    await page.goto(`${base}/portal/norms`);
+    check((await page.locator("#versions tbody tr").count()) === 3, "the page lists the 3 committed versions");
+    const response = await page.request.post(`${base}/portal/norms`, {
+      data: { csrf: "0".repeat(64), commitment: "00".repeat(32), sealed_norms: "AQ==", norm_count: 1,
+        valid_from: "2026-01-01", valid_to: null, loss_convention: "included" },
+    });
+    check(response.status() === 403, "a norm post without the page's token is refused (403)");
+    await context.close();
+    const phone = await signIn(small, { width: 390, height: 844 });
+    await phone.page.goto(`${base}/portal/norms`);
+    const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 0, `the norm entry page fits a phone's width (overflow ${overflow}px)`);
+    await phone.context.close();
+  }
+
+  // The officer verifies the small enterprise: the enclave opens the norms the browser sealed.
+  {
+    const { context, page } = await signIn(by("officer"));
+    await page.goto(`${base}/portal/enterprises/ENT-0303333333`);
+    const verdicts = page.locator("section").nth(1).locator("tbody tr");
+    const before = await verdicts.count();
+    await Promise.all([page.waitForNavigation(), page.click("form.verify-now button")]);
+    check((await verdicts.count()) === before + 1 &&
+      (await verdicts.first().locator("td").nth(1).textContent()).trim() === "Đạt",
+      "the enclave opens the browser-sealed Mẫu 16 norms and the enterprise is compliant");
+    await context.close();
+  }
+
   // Auditor: chain heads, nothing else.
   {
     const { context, page } = await signIn(by("auditor"));

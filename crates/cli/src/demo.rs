@@ -230,9 +230,10 @@ pub async fn run(data: &Path, listen: SocketAddr) -> Result<()> {
         chain_id: CHAIN_ID.into(),
         ..Default::default()
     };
-    signers
-        .keys
-        .insert(CUSTOMS_ID.into(), keys::read(&layout.key("customs"))?);
+    for organization in portal_signers() {
+        let key = keys::read(&layout.key(key_name(organization)))?;
+        signers.keys.insert(organization.into(), key);
+    }
     let app = bonded_portal::app(node.clone(), signers);
     node.serve_app(listener, app, crate::shutdown_signal())
         .await?;
@@ -489,12 +490,33 @@ fn movement(
     }))
 }
 
+/// The organizations the portal signs for: customs (officers' decisions) and the enterprises of
+/// intake group 3, small ones without IT that send their norms through the portal.
+fn portal_signers() -> impl Iterator<Item = &'static str> {
+    let small = ENTERPRISES
+        .iter()
+        .filter(|enterprise| enterprise.group == 3);
+    std::iter::once(CUSTOMS_ID).chain(small.map(|enterprise| enterprise.id))
+}
+
+/// The name of an organization's key file under `keys/`.
+fn key_name(organization: &str) -> &str {
+    if organization == CUSTOMS_ID {
+        "customs"
+    } else {
+        organization
+    }
+}
+
 fn write_node_config(layout: &Layout, address: SocketAddr) -> Result<()> {
+    let signers: String = portal_signers()
+        .map(|organization| format!("{organization} = \"keys/{}.pem\"\n", key_name(organization)))
+        .collect();
     let text = format!(
         "# Runs the demo network's node: bonded node --config {}\n\
          data_dir = \"node\"\nlisten = \"{address}\"\norderer_key = \"keys/orderer.pem\"\n\
-         node_id = 1\ngenesis = \"genesis.tx\"\n\n[portal_signers]\n{CUSTOMS_ID} = \"keys/customs.pem\"\n\n[enclave]\ndata_dir = \"enclave\"\n\
-         vendor_secret = \"simulated-vendor-secret\"\n",
+         node_id = 1\ngenesis = \"genesis.tx\"\n\n[portal_signers]\n{signers}\n[enclave]\n\
+         data_dir = \"enclave\"\nvendor_secret = \"simulated-vendor-secret\"\n",
         layout.data.join("node.toml").display()
     );
     std::fs::write(layout.data.join("node.toml"), text).context("writing node.toml")

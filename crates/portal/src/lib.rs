@@ -29,6 +29,7 @@
 
 pub mod auth;
 pub mod i18n;
+mod norms;
 mod pages;
 
 use std::sync::Arc;

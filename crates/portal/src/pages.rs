@@ -23,8 +23,30 @@ use crate::Signers;
 const ACCESS_SHOWN: usize = 50;
 /// Largest form the portal reads, in bytes.
 const FORM_BYTES_MAX: usize = 16 * 1024;
-const SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; \
-                               form-action 'self'; base-uri 'none'";
+/// Where the norm entry page finds the HPKE modules it imports by name.
+pub(crate) const IMPORT_MAP: &str = r#"{"imports":{"@hpke/core":"/portal/vendor/hpke-core/mod.js","@hpke/common":"/portal/vendor/hpke-common/mod.js"}}"#;
+
+/// The browser libraries `build.rs` installed, by the path they are served at.
+mod vendor {
+    include!(concat!(env!("OUT_DIR"), "/vendor.rs"));
+}
+
+/// Only the portal's own scripts and styles, plus the one inline import map by its hash; no
+/// framing, no posting elsewhere.
+fn security_policy() -> &'static HeaderValue {
+    static POLICY: std::sync::OnceLock<HeaderValue> = std::sync::OnceLock::new();
+    POLICY.get_or_init(|| {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let hash = sha2::Sha256::digest(IMPORT_MAP.as_bytes());
+        let hash = base64::engine::general_purpose::STANDARD.encode(hash);
+        let policy = format!(
+            "default-src 'self'; script-src 'self' 'sha256-{hash}'; img-src 'self' data:; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+        );
+        HeaderValue::from_str(&policy).expect("the policy is ASCII")
+    })
+}
 
 /// The portal's routes, under `/portal`.
 pub fn router(node: Arc<Node>, signers: Arc<Signers>) -> Router {
@@ -46,6 +68,13 @@ pub fn router(node: Arc<Node>, signers: Arc<Signers>) -> Router {
         .route("/portal/manifest.webmanifest", get(manifest))
         .route("/portal/sw.js", get(service_worker))
         .route("/portal/static/{file}", get(static_file))
+        .route("/portal/vendor/{*path}", get(vendor_file))
+        .route(
+            "/portal/norms",
+            get(crate::norms::page).post(crate::norms::submit).layer(
+                axum::extract::DefaultBodyLimit::max(crate::norms::SUBMISSION_BYTES_MAX),
+            ),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(FORM_BYTES_MAX))
         .layer(axum::middleware::from_fn_with_state(
             node.clone(),
@@ -56,7 +85,15 @@ pub fn router(node: Arc<Node>, signers: Arc<Signers>) -> Router {
         .with_state(node)
 }
 
-/// Records every page a signed-in user opens: the trail of who saw what.
+/// Paths of the portal's scripts, styles and icons: no data, so not part of the trail.
+const ASSET_PATHS: [&str; 4] = [
+    "/portal/static/",
+    "/portal/vendor/",
+    "/portal/sw.js",
+    "/portal/manifest.webmanifest",
+];
+
+/// Records every page a signed-in user opens or posts to: the trail of who saw what.
 async fn log_access(
     State(node): State<Arc<Node>>,
     request: axum::extract::Request,
@@ -66,6 +103,9 @@ async fn log_access(
         request.method().to_string(),
         request.uri().path().to_string(),
     );
+    if ASSET_PATHS.iter().any(|asset| path.starts_with(asset)) {
+        return next.run(request).await;
+    }
     let session =
         auth::current_session(&node.store, request.headers(), bonded_node::wall_clock_ms())
             .ok()
@@ -89,10 +129,7 @@ async fn log_access(
 
 async fn secure_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(SECURITY_POLICY),
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, security_policy().clone());
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -105,10 +142,10 @@ async fn secure_headers(mut response: Response) -> Response {
 }
 
 /// What the page header shows of the signed-in viewer.
-struct Viewer {
-    user: String,
-    organization: String,
-    csrf: String,
+pub(crate) struct Viewer {
+    pub(crate) user: String,
+    pub(crate) organization: String,
+    pub(crate) csrf: String,
 }
 
 impl From<&Session> for Viewer {
@@ -122,7 +159,7 @@ impl From<&Session> for Viewer {
 }
 
 /// The language chosen with the switch, or else the browser's first preference between the two.
-fn lang(headers: &HeaderMap) -> Lang {
+pub(crate) fn lang(headers: &HeaderMap) -> Lang {
     if let Some(chosen) = auth::cookie(headers, LANG_COOKIE) {
         return Lang::from_cookie(Some(&chosen));
     }
@@ -142,7 +179,7 @@ fn lang(headers: &HeaderMap) -> Lang {
 }
 
 /// A rendered page with its status.
-fn page(status: StatusCode, template: &impl Template) -> Response {
+pub(crate) fn page(status: StatusCode, template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => (
             status,
@@ -177,7 +214,7 @@ fn message(status: StatusCode, lang: Lang, viewer: Option<Viewer>, key: &'static
 }
 
 /// Why a page could not be served; each becomes a page in the viewer's language.
-enum Refusal {
+pub(crate) enum Refusal {
     SignIn,
     /// A post whose CSRF token is not the session's.
     Forged(Session),
@@ -199,7 +236,7 @@ fn refuse(status: StatusCode, lang: Lang, session: &Session, key: &'static str) 
 }
 
 impl Refusal {
-    fn respond(self, lang: Lang) -> Response {
+    pub(crate) fn respond(self, lang: Lang) -> Response {
         match self {
             Refusal::SignIn => Redirect::to("/portal/login").into_response(),
             Refusal::Forged(session) => refuse(StatusCode::FORBIDDEN, lang, &session, "forged"),
@@ -215,7 +252,11 @@ impl Refusal {
 }
 
 /// The session of a form post whose CSRF token is the session's, or the page that refuses it.
-fn posting_session(node: &Node, headers: &HeaderMap, csrf: &str) -> Result<Session, Refusal> {
+pub(crate) fn posting_session(
+    node: &Node,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<Session, Refusal> {
     let session = session(node, headers)?;
     if !auth::same_token(&session.csrf, csrf) {
         return Err(Refusal::Forged(session));
@@ -231,7 +272,7 @@ fn set_cookie(response: &mut Response, cookie: &str) {
 }
 
 /// The session of the request, or a refusal that sends the browser to sign in.
-fn session(node: &Node, headers: &HeaderMap) -> Result<Session, Refusal> {
+pub(crate) fn session(node: &Node, headers: &HeaderMap) -> Result<Session, Refusal> {
     auth::current_session(&node.store, headers, bonded_node::wall_clock_ms())?
         .ok_or(Refusal::SignIn)
 }
@@ -492,7 +533,10 @@ fn clearance_key(node: &Node, enterprise: &OrganizationId) -> &'static str {
 }
 
 /// Every payload of an enterprise's channel with its transaction hash and its block's height.
-fn channel_payloads(node: &Node, id: &OrganizationId) -> Result<Vec<(u64, Hash, Payload)>, String> {
+pub(crate) fn channel_payloads(
+    node: &Node,
+    id: &OrganizationId,
+) -> Result<Vec<(u64, Hash, Payload)>, String> {
     let transactions = node
         .channel_transactions(&ChannelId::enterprise(id))
         .map_err(|error| error.to_string())?;
@@ -561,6 +605,8 @@ struct EnterprisePage {
     can_decide: bool,
     /// Whether the viewer may run a verification (an officer, on a node hosting an enclave).
     can_verify: bool,
+    /// Whether the viewer is the enterprise itself, who may declare its norms.
+    own: bool,
     decision_kinds: [&'static str; 3],
 }
 
@@ -582,6 +628,7 @@ async fn enterprise(
         let mut page = enterprise_page(&node, lang, session, &id)?;
         page.can_decide = can_decide;
         page.can_verify = can_verify;
+        page.own = own;
         Ok(page)
     });
     match result {
@@ -655,6 +702,7 @@ fn enterprise_page(
         movements,
         can_decide: false,
         can_verify: false,
+        own: false,
         decision_kinds: DecisionKind::ALL.map(DecisionKind::as_str),
         lang,
         viewer: Some((&session).into()),
@@ -925,8 +973,24 @@ async fn static_file(Path(file): Path<String>) -> Response {
         "portal.css" => ("text/css", include_str!("../static/portal.css")),
         "app.js" => ("text/javascript", include_str!("../static/app.js")),
         "receipt.js" => ("text/javascript", include_str!("../static/receipt.js")),
+        "norms.js" => ("text/javascript", include_str!("../static/norms.js")),
         "icon.svg" => ("image/svg+xml", include_str!("../static/icon.svg")),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// A browser library, served with a long cache life: its path names its pinned version's files.
+async fn vendor_file(Path(path): Path<String>) -> Response {
+    match vendor::VENDOR.iter().find(|(served, _)| *served == path) {
+        Some((_, body)) => (
+            [
+                (header::CONTENT_TYPE, "text/javascript"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
