@@ -85,6 +85,8 @@ try {
     check((await page.textContent("h1")).includes("Dong Nai Garment"), "an officer opens an enterprise page");
     check((await page.locator("section").nth(1).locator("tbody tr").count()) >= 1, "its verdicts are listed");
     check((await page.locator('h2:has-text("Warehouse movements")').count()) === 1, "its movements are listed");
+    check((await page.locator("#findings .finding.critical").count()) >= 1,
+      "the garment maker's critical findings are shown with their evidence");
     const verdictsBefore = await page.locator("section").nth(1).locator("tbody tr").count();
     await Promise.all([page.waitForNavigation(), page.click("form.verify-now button")]);
     check((await page.locator("section").nth(1).locator("tbody tr").count()) === verdictsBefore + 1,
@@ -136,7 +138,8 @@ try {
     await page.waitForSelector("#receipt[data-verified]");
     check(await page.getAttribute("#receipt", "data-verified") === "no" &&
       (await page.locator(".check.failed").count()) >= 1, "an altered block header fails the check");
-    for (const path of ["/portal/enterprises/ENT-0301111111", "/portal/customs", "/portal/audit", footwearReceipt]) {
+    for (const path of ["/portal/enterprises/ENT-0301111111", "/portal/customs", "/portal/audit", footwearReceipt,
+      "/portal/enterprises/ENT-0301111111/report.xlsx", "/portal/enterprises/ENT-0301111111/report.pdf"]) {
       const response = await page.goto(`${base}${path}`);
       check(response.status() === 403, `an enterprise user cannot open ${path} (403)`);
     }
@@ -236,6 +239,16 @@ try {
     check((await verdicts.count()) === before + 1 &&
       (await verdicts.first().locator("td").nth(1).textContent()).trim() === "Đạt",
       "the enclave opens the browser-sealed Mẫu 16 norms and the enterprise is compliant");
+    check((await page.locator("#balance-table tbody tr").count()) === 3,
+      "the enterprise page shows the material balance of its 3 materials");
+    await page.waitForSelector("#balances .charts[data-drawn]");
+    check((await page.locator("#balance-chart").boundingBox()).height > 100, "the balance charts are drawn");
+    for (const [extension, type, magic] of [["xlsx", "spreadsheetml", "PK"], ["pdf", "application/pdf", "%PDF"]]) {
+      const download = await context.request.get(`${base}/portal/enterprises/ENT-0303333333/report.${extension}`);
+      const body = await download.body();
+      check(download.status() === 200 && download.headers()["content-type"].includes(type) &&
+        body.subarray(0, magic.length).toString() === magic, `the finalization report downloads as ${extension}`);
+    }
     await context.close();
   }
 

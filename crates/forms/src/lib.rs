@@ -16,7 +16,10 @@
 //! do not is one whose columns were read wrong.
 //!
 //! [`report_csv`] writes the rows as the `report.csv` of a reconciliation bundle.
+//!
+//! [`export`] writes rows back out as the finalization report itself, a workbook and a PDF.
 
+pub mod export;
 mod spreadsheet_xml;
 pub mod workbook;
 

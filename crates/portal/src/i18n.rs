@@ -266,6 +266,17 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("f_valid_from", "ngày hiệu lực", "valid from"),
     ("f_valid_to", "ngày hết hiệu lực", "valid to"),
     ("f_empty", "{0} để trống", "{0} is empty"),
+    ("material_balance", "Cân đối nguyên liệu", "Material balance"),
+    ("finalization_report", "Báo cáo quyết toán", "Finalization report"),
+    ("imported", "Nhập khẩu", "Imported"),
+    ("consumed_by_exports", "Tiêu hao theo hàng xuất khẩu", "Consumed by exports"),
+    ("closing", "Tồn cuối kỳ", "Closing"),
+    ("opening", "Tồn đầu kỳ", "Opening"),
+    ("unexplained", "Chênh lệch chưa giải trình", "Unexplained"),
+    ("unexplained_over_time", "Chênh lệch chưa giải trình qua các lần kiểm tra", "Unexplained, verdict by verdict"),
+    ("unit", "ĐVT", "Unit"),
+    ("findings", "Phát hiện", "Findings"),
+    ("evidence", "Bằng chứng", "Evidence"),
 ];
 
 #[cfg(test)]

@@ -28,6 +28,7 @@
 //! must keep its key to itself needs the browser to sign (WebCrypto Ed25519) instead.
 
 pub mod auth;
+mod balances;
 pub mod i18n;
 mod norms;
 mod pages;

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::auth::{self, AuthError, LOGIN_COOKIE, SESSION_COOKIE, SESSION_SECONDS};
 use crate::i18n::{Lang, LANG_COOKIE};
-use crate::Signers;
+use crate::{balances, Signers};
 
 /// How many of the newest page views the audit page lists.
 const ACCESS_SHOWN: usize = 50;
@@ -61,6 +61,22 @@ pub fn router(node: Arc<Node>, signers: Arc<Signers>) -> Router {
         .route("/portal/audit", get(audit))
         .route("/portal/receipts/{hash}", get(receipt))
         .route("/portal/enterprises/{id}/decisions", post(decide))
+        .route(
+            "/portal/enterprises/{id}/report.xlsx",
+            get(
+                |node: State<Arc<Node>>, id: Path<String>, headers: HeaderMap| async move {
+                    balances::download(&node, &headers, &id, balances::Format::Xlsx).await
+                },
+            ),
+        )
+        .route(
+            "/portal/enterprises/{id}/report.pdf",
+            get(
+                |node: State<Arc<Node>>, id: Path<String>, headers: HeaderMap| async move {
+                    balances::download(&node, &headers, &id, balances::Format::Pdf).await
+                },
+            ),
+        )
         .route(
             "/portal/enterprises/{id}/verifications",
             post(run_verification),
@@ -607,6 +623,8 @@ struct EnterprisePage {
     can_verify: bool,
     /// Whether the viewer is the enterprise itself, who may declare its norms.
     own: bool,
+    /// The newest verdict's balances and findings, when its report is on this node.
+    balances: Option<crate::balances::Balances>,
     decision_kinds: [&'static str; 3],
 }
 
@@ -696,7 +714,9 @@ fn enterprise_page(
     }
     verdicts.reverse();
     decisions.reverse();
+    let reports = crate::balances::reports(node, &organization).map_err(|_| Refusal::Failed)?;
     Ok(EnterprisePage {
+        balances: crate::balances::balances(&reports),
         decisions,
         contracts,
         movements,
@@ -974,6 +994,7 @@ async fn static_file(Path(file): Path<String>) -> Response {
         "app.js" => ("text/javascript", include_str!("../static/app.js")),
         "receipt.js" => ("text/javascript", include_str!("../static/receipt.js")),
         "norms.js" => ("text/javascript", include_str!("../static/norms.js")),
+        "balances.js" => ("text/javascript", include_str!("../static/balances.js")),
         "icon.svg" => ("image/svg+xml", include_str!("../static/icon.svg")),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
