@@ -138,7 +138,47 @@ try {
     await page.waitForSelector("#receipt[data-verified]");
     check(await page.getAttribute("#receipt", "data-verified") === "no" &&
       (await page.locator(".check.failed").count()) >= 1, "an altered block header fails the check");
+    // Uploads: a Mẫu 15 with a bad cell and a markup code, wrong files, and the line extract.
+    await page.goto(`${base}/portal/enterprises/ENT-0302222222/uploads`);
+    await page.waitForSelector("#uploads[data-ready]");
+    const upload = async (kind, file) => {
+      const section = page.locator(`.upload[data-kind="${kind}"]`);
+      await page.evaluate((k) => {
+        const s = document.querySelector(`.upload[data-kind="${k}"]`);
+        delete s.dataset.result; delete s.dataset.failed;
+      }, kind);
+      await section.locator('input[type="file"]').setInputFiles(file);
+      await section.locator(".send").click();
+      await page.waitForSelector(`.upload[data-kind="${kind}"][data-result], .upload[data-kind="${kind}"][data-failed]`);
+      return section;
+    };
+    const report = await upload("report", process.env.MAU15);
+    const reportErrors = await report.locator(".row-errors li").allTextContents();
+    check(reportErrors.length === 1 && reportErrors[0].includes("12,5 tấn"),
+      `the Mẫu 15 row that cannot be read is named with its cell (${reportErrors.join(" | ")})`);
+    check((await report.locator(".compared tbody tr").count()) === 2, "the 2 readable Mẫu 15 rows are listed");
+    check((await report.locator(`td:text-is(${JSON.stringify(process.env.MARKUP_CODE)})`).count()) === 1 &&
+      (await page.locator(".result img").count()) === 0, "a code made of markup shows as text");
+    const cotton = report.locator(".compared tbody tr").first().locator("td");
+    check(/^\d/.test(await cotton.nth(4).textContent()), "the filed closing stands beside the ledger's");
+    await page.screenshot({ path: `${shots}/uploads.png`, fullPage: true });
+    for (const [what, file] of [["a file that is no workbook", process.env.NOT_A_WORKBOOK],
+      ["a truncated .xlsx", process.env.TRUNCATED_XLSX]]) {
+      const refused = await upload("report", file);
+      check(await refused.getAttribute("data-failed") === "yes" &&
+        (await refused.locator(".status").textContent()).length > 20, `${what} is refused with a message`);
+    }
+    const extract = await upload("extract", process.env.EXTRACT);
+    const summary = JSON.parse(await extract.getAttribute("data-summary"));
+    check(summary.equal === Number(process.env.LEDGER_DECLARATIONS) && summary.missing === 1 &&
+      summary.errors >= 1 && summary.differing === 0,
+      `the XML extract saved as .xls matches the ledger's declarations, one missing, one unreadable (${JSON.stringify(summary)})`);
+    check((await extract.locator('input[name="record"]').count()) === 0, "an enterprise cannot record declarations");
+    const forgedUpload = await context.request.post(`${base}/portal/enterprises/ENT-0302222222/uploads?kind=report`,
+      { headers: { "x-csrf-token": "0".repeat(64) }, data: Buffer.from("PK") });
+    check(forgedUpload.status() === 403, "an upload without the page's token is refused (403)");
     for (const path of ["/portal/enterprises/ENT-0301111111", "/portal/customs", "/portal/audit", footwearReceipt,
+      "/portal/enterprises/ENT-0301111111/uploads",
       "/portal/enterprises/ENT-0301111111/report.xlsx", "/portal/enterprises/ENT-0301111111/report.pdf"]) {
       const response = await page.goto(`${base}${path}`);
       check(response.status() === 403, `an enterprise user cannot open ${path} (403)`);
@@ -243,6 +283,21 @@ try {
       "the enterprise page shows the material balance of its 3 materials");
     await page.waitForSelector("#balances .charts[data-drawn]");
     check((await page.locator("#balance-chart").boundingBox()).height > 100, "the balance charts are drawn");
+    await page.goto(`${base}/portal/enterprises/ENT-0302222222`);
+    const declarations = async () => page.locator("section:has(h2:has-text('Tờ khai')) tbody tr").count();
+    const declarationsBefore = await declarations();
+    await page.goto(`${base}/portal/enterprises/ENT-0302222222/uploads`);
+    await page.waitForSelector("#uploads[data-ready]");
+    const section = page.locator('.upload[data-kind="extract"]');
+    await section.locator('input[name="record"]').check();
+    await section.locator('input[type="file"]').setInputFiles(process.env.EXTRACT);
+    await section.locator(".send").click();
+    await page.waitForSelector('.upload[data-kind="extract"][data-result]');
+    const recorded = JSON.parse(await section.getAttribute("data-summary"));
+    await page.goto(`${base}/portal/enterprises/ENT-0302222222`);
+    check(recorded.recorded === 1 && (await declarations()) === declarationsBefore + 1,
+      `an officer records the declaration the ledger lacked (${JSON.stringify(recorded)})`);
+    await page.goto(`${base}/portal/enterprises/ENT-0303333333`);
     for (const [extension, type, magic] of [["xlsx", "spreadsheetml", "PK"], ["pdf", "application/pdf", "%PDF"]]) {
       const download = await context.request.get(`${base}/portal/enterprises/ENT-0303333333/report.${extension}`);
       const body = await download.body();

@@ -6,6 +6,7 @@
 //! its packages are missing.
 
 mod common;
+mod workbooks;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -13,13 +14,16 @@ use std::time::{Duration, Instant};
 
 use bonded_ledger::Payload;
 use bonded_model::{IntakeGroup, OrganizationId, OrganizationKind, OrganizationRecord, TaxCode};
+use bonded_portal::uploads as portal_uploads;
 use common::*;
 use ed25519_dalek::SigningKey;
 
 /// The small enterprise (intake group 3) that declares its norms in the portal.
 const SMALL: &str = "ENT-0303333333";
-/// The spreadsheet row of the bad Mẫu 16 file whose norm cannot be read as a number.
-const BAD_ROW: u32 = 6;
+/// The garment maker, whose extract and report the tests upload.
+const GARMENT: &str = "ENT-0302222222";
+/// A material code made of markup, in an uploaded Mẫu 15: the page must show it as text.
+const MARKUP_CODE: &str = "<img src=x onerror=alert(1)>";
 
 const HOSTILE_NAME: &str =
     "<script>document.title='owned'</script><img src=x onerror=alert(1)> & Co";
@@ -68,8 +72,15 @@ fn each_role_sees_its_own_pages_in_chromium() {
     let norms = small_norms(&data);
     let good = folder.path().join("mau16.xlsx");
     let bad = folder.path().join("mau16-bad-row.xlsx");
-    write_mau16(&good, None);
-    write_mau16(&bad, Some("0,03 kg"));
+    workbooks::write_mau16(&good, None);
+    workbooks::write_mau16(&bad, Some("0,03 kg"));
+    let mau15 = folder.path().join("mau15.xlsx");
+    workbooks::write_mau15(&mau15, MARKUP_CODE);
+    let extract = folder.path().join("BaoCaoHangChiTiet.xls");
+    let declarations = workbooks::ledger_declarations(&demo.url, GARMENT);
+    workbooks::write_extract(&extract, &declarations);
+    let truncated = folder.path().join("truncated.xlsx");
+    std::fs::write(&truncated, &std::fs::read(&mau15).unwrap()[..1500]).unwrap();
     let commitments_before = commitments(&demo.url);
 
     let output = Command::new("node")
@@ -77,7 +88,13 @@ fn each_role_sees_its_own_pages_in_chromium() {
         .env("SMALL_NORMS", norms.to_string())
         .env("MAU16_GOOD", &good)
         .env("MAU16_BAD", &bad)
-        .env("MAU16_BAD_ROW", BAD_ROW.to_string())
+        .env("MAU16_BAD_ROW", workbooks::BAD_ROW.to_string())
+        .env("MAU15", &mau15)
+        .env("MARKUP_CODE", MARKUP_CODE)
+        .env("EXTRACT", &extract)
+        .env("LEDGER_DECLARATIONS", declarations.len().to_string())
+        .env("TRUNCATED_XLSX", &truncated)
+        .env("NOT_A_WORKBOOK", root.join("crates/portal/static/icon.svg"))
         .env("HOSTILE_NAME", HOSTILE_NAME)
         .env("PORTAL_URL", &demo.url)
         .env("ACCOUNTS", &accounts)
@@ -85,10 +102,22 @@ fn each_role_sees_its_own_pages_in_chromium() {
         .output()
         .expect("node runs");
     let commitments_after = commitments(&demo.url);
+    let huge = vec![b'P'; portal_uploads::UPLOAD_BYTES_MAX + 1024];
+    let upload = format!("/portal/enterprises/{GARMENT}/uploads?kind=extract");
+    assert!(
+        refuses_oversize(&demo.url, &upload, &huge),
+        "an oversize upload is refused"
+    );
+    let norms = vec![b'{'; 3 * 1024 * 1024];
+    assert!(
+        refuses_oversize(&demo.url, "/portal/norms", &norms),
+        "an oversize norm post is refused"
+    );
     demo.stop();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");
+    println!("{stdout}");
     assert!(
         stdout
             .lines()
@@ -117,63 +146,6 @@ fn small_norms(data: &std::path::Path) -> serde_json::Value {
         .collect();
     assert_eq!(rows.len(), 3);
     serde_json::Value::Array(rows)
-}
-
-/// A Mẫu 16 of the small enterprise's actual norms (loss included), under a title, with one
-/// norm as a formula and one domestic material; `bad_norm` replaces the copper norm's cell.
-fn write_mau16(path: &std::path::Path, bad_norm: Option<&str>) {
-    use rust_xlsxwriter::{Formula, Workbook};
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.write(0, 0, "Mẫu 16/ĐMTT-GSQL").unwrap();
-    sheet
-        .write(1, 0, "ĐỊNH MỨC THỰC TẾ ĐỂ SẢN XUẤT SẢN PHẨM")
-        .unwrap();
-    let header = [
-        "STT",
-        "Mã SP",
-        "Tên SP",
-        "ĐVT SP",
-        "Mã NL, VT",
-        "Tên NL, VT",
-        "ĐVT NL, VT",
-        "Định mức thực tế",
-        "Ghi chú",
-    ];
-    for (column, text) in header.iter().enumerate() {
-        sheet.write(3, column as u16, *text).unwrap();
-    }
-    let rows = [
-        ("NL-PCB", "Printed circuit boards", "PCE", "1.01", ""),
-        ("NL-COPPER", "Enamelled copper wire", "KGM", "formula", ""),
-        ("NL-CASE", "Plastic adapter housings", "PCE", "1.01", ""),
-        ("NL-LABEL", "Paper labels", "PCE", "1", "X"),
-    ];
-    for (index, (material, name, unit, norm, note)) in rows.iter().enumerate() {
-        let row = 4 + index as u32;
-        sheet.write(row, 0, (index + 1) as f64).unwrap();
-        sheet.write(row, 1, "SP-ADAPTER").unwrap();
-        sheet.write(row, 2, "Switching power adapters").unwrap();
-        sheet.write(row, 3, "PCE").unwrap();
-        sheet.write(row, 4, *material).unwrap();
-        sheet.write(row, 5, *name).unwrap();
-        sheet.write(row, 6, *unit).unwrap();
-        match (*norm, bad_norm) {
-            ("formula", Some(bad)) => {
-                assert_eq!(row + 1, BAD_ROW);
-                sheet.write(row, 7, bad).unwrap();
-            }
-            ("formula", None) => {
-                let formula = Formula::new("=0.015*2").set_result("0.03");
-                sheet.write_formula(row, 7, formula).unwrap();
-            }
-            (number, _) => {
-                sheet.write(row, 7, number.parse::<f64>().unwrap()).unwrap();
-            }
-        }
-        sheet.write(row, 8, *note).unwrap();
-    }
-    workbook.save(path).unwrap();
 }
 
 fn commitments(url: &str) -> usize {

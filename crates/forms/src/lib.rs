@@ -18,8 +18,12 @@
 //! [`report_csv`] writes the rows as the `report.csv` of a reconciliation bundle.
 //!
 //! [`export`] writes rows back out as the finalization report itself, a workbook and a PDF.
+//!
+//! [`extract`] reads the customs line extract (Báo cáo hàng chi tiết) the same way, by its
+//! headers and its own identity (value = quantity × unit price), into whole declarations.
 
 pub mod export;
+pub mod extract;
 mod spreadsheet_xml;
 pub mod workbook;
 

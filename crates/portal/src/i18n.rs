@@ -81,6 +81,35 @@ pub const NORM_MESSAGES: &[&str] = &[
     "f_empty",
 ];
 
+/// The texts the upload page's script shows, looked up from [`TEXTS`].
+pub const UPLOAD_MESSAGES: &[&str] = &[
+    "u_sending",
+    "u_reading",
+    "u_failed",
+    "u_error_row",
+    "u_report_summary",
+    "u_extract_summary",
+    "u_recorded",
+    "u_differs",
+    "u_missing",
+    "u_too_large",
+    "u_no_verdict",
+    "form",
+    "row",
+    "code",
+    "closing_filed",
+    "closing_ledger",
+];
+
+/// `keys` and their texts in `lang`, as a JSON object for a page's script.
+pub fn messages_json(lang: Lang, keys: &[&str]) -> String {
+    let object: serde_json::Map<String, serde_json::Value> = keys
+        .iter()
+        .map(|key| (key.to_string(), lang.t(key).into()))
+        .collect();
+    serde_json::Value::Object(object).to_string()
+}
+
 /// Key, Vietnamese, English.
 const TEXTS: &[(&str, &str, &str)] = &[
     (
@@ -277,6 +306,28 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("unit", "ĐVT", "Unit"),
     ("findings", "Phát hiện", "Findings"),
     ("evidence", "Bằng chứng", "Evidence"),
+    ("uploads", "Tải lên báo cáo", "Uploads"),
+    ("upload_report", "Báo cáo quyết toán (Mẫu 15, 15a)", "Finalization report (Mẫu 15, 15a)"),
+    ("upload_report_help", "Tệp .xlsx, .xls hoặc bảng tính XML. Các dòng được đối chiếu với số tồn cuối kỳ của lần kiểm tra gần nhất; không lưu gì.", "An .xlsx, .xls or XML spreadsheet. Its rows are compared with the closing stock of the newest verdict; nothing is stored."),
+    ("upload_extract", "Báo cáo hàng chi tiết (tờ khai)", "Customs line extract (BaoCaoHangChiTiet)"),
+    ("upload_extract_help", "Tệp .xlsx, .xls hoặc bảng tính XML từ hệ thống hải quan. Các tờ khai được đối chiếu với sổ cái.", "An .xlsx, .xls or XML spreadsheet from the customs system. Its declarations are compared with the ledger."),
+    ("record_missing", "Ghi vào sổ cái các tờ khai còn thiếu (ký bởi hải quan)", "Record the declarations the ledger lacks (signed by customs)"),
+    ("upload", "Tải lên", "Upload"),
+    ("u_sending", "Đang tải lên… {0} %", "Uploading… {0} %"),
+    ("u_reading", "Máy chủ đang đọc bảng tính…", "The server is reading the workbook…"),
+    ("u_failed", "Không đọc được: {0}", "Not read: {0}"),
+    ("u_error_row", "Trang {0}, dòng {1}: {2}", "Sheet {0}, row {1}: {2}"),
+    ("u_report_summary", "Đã đọc {0} dòng; {1} dòng có lỗi.", "{0} rows read; {1} rows with errors."),
+    ("u_extract_summary", "Đã đọc {0} dòng hàng thành {1} tờ khai; {2} dòng có lỗi. {3} tờ khai khớp sổ cái, {4} khác, {5} chưa có trên sổ cái.", "{0} goods lines read into {1} declarations; {2} rows with errors. {3} declarations as on the ledger, {4} different, {5} not on the ledger."),
+    ("u_recorded", "Đã ghi {0} tờ khai vào sổ cái; {1} bị từ chối.", "{0} declarations recorded on the ledger; {1} refused."),
+    ("u_differs", "Tờ khai {0}: {1}", "Declaration {0}: {1}"),
+    ("u_missing", "Chưa có trên sổ cái: {0}", "Not on the ledger: {0}"),
+    ("u_too_large", "Tệp lớn hơn {0} MB.", "The file is larger than {0} MB."),
+    ("u_no_verdict", "chưa có kết luận", "no verdict yet"),
+    ("form", "Mẫu", "Form"),
+    ("code", "Mã", "Code"),
+    ("closing_filed", "Tồn cuối kỳ đã khai", "Closing filed"),
+    ("closing_ledger", "Tồn cuối kỳ theo sổ cái", "Closing per ledger"),
 ];
 
 #[cfg(test)]

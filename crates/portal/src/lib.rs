@@ -32,6 +32,7 @@ mod balances;
 pub mod i18n;
 mod norms;
 mod pages;
+pub mod uploads;
 
 use std::sync::Arc;
 

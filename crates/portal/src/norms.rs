@@ -163,7 +163,7 @@ fn norms_page(
         lang,
         enterprise,
         context: serde_json::to_string(&context).map_err(|error| failed(error.to_string()))?,
-        messages: messages(lang),
+        messages: crate::i18n::messages_json(lang, crate::i18n::NORM_MESSAGES),
         can_send,
         commitments,
         loss_conventions: ["included", "percent_of_norm", "percent_of_gross"],
@@ -216,16 +216,6 @@ fn sealing_context(node: &Node, enterprise: &str) -> Result<Option<SealingContex
         products,
         materials,
     }))
-}
-
-/// The texts the page's script shows, in the page's language, as a JSON object.
-fn messages(lang: Lang) -> String {
-    let keys = crate::i18n::NORM_MESSAGES;
-    let object: serde_json::Map<String, serde_json::Value> = keys
-        .iter()
-        .map(|key| (key.to_string(), lang.t(key).into()))
-        .collect();
-    serde_json::Value::Object(object).to_string()
 }
 
 /// What the page posts: the commitment, the sealed envelope and the record's public facts.

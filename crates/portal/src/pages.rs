@@ -62,6 +62,14 @@ pub fn router(node: Arc<Node>, signers: Arc<Signers>) -> Router {
         .route("/portal/receipts/{hash}", get(receipt))
         .route("/portal/enterprises/{id}/decisions", post(decide))
         .route(
+            "/portal/enterprises/{id}/uploads",
+            get(crate::uploads::page)
+                .post(crate::uploads::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::uploads::UPLOAD_BYTES_MAX,
+                )),
+        )
+        .route(
             "/portal/enterprises/{id}/report.xlsx",
             get(
                 |node: State<Arc<Node>>, id: Path<String>, headers: HeaderMap| async move {
@@ -995,6 +1003,7 @@ async fn static_file(Path(file): Path<String>) -> Response {
         "receipt.js" => ("text/javascript", include_str!("../static/receipt.js")),
         "norms.js" => ("text/javascript", include_str!("../static/norms.js")),
         "balances.js" => ("text/javascript", include_str!("../static/balances.js")),
+        "uploads.js" => ("text/javascript", include_str!("../static/uploads.js")),
         "icon.svg" => ("image/svg+xml", include_str!("../static/icon.svg")),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
