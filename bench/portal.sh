@@ -44,8 +44,13 @@ PY
 
 officer=$(sign_in officer.hcm)
 enterprise=$(sign_in ent-0302222222)
+small=$(sign_in ent-0303333333)
 measure "$officer" /portal/customs "customs dashboard"
 measure "$officer" /portal/enterprises/ENT-0302222222 "enterprise page (officer)"
 measure "$enterprise" /portal/enterprises/ENT-0302222222 "enterprise page (own)"
+measure "$small" /portal/norms "norm entry (own)"
+measure "$enterprise" /portal/enterprises/ENT-0302222222/uploads "uploads page (own)"
+measure "$officer" /portal/enterprises/ENT-0302222222/report.xlsx "Mẫu 15/15a .xlsx download"
+measure "$officer" /portal/enterprises/ENT-0302222222/report.pdf "Mẫu 15/15a PDF download"
 measure "$officer" /portal/audit "audit page"
 measure "$officer" /portal/login "sign-in page"
