@@ -4,19 +4,23 @@
 //! # Design
 //!
 //! Pages are rendered on the server from templates compiled into the binary (askama, HTML
-//! escaped on output), so the portal needs no build step and no JavaScript beyond the service
-//! worker that makes it installable. Each request resolves its session ([`auth`]) and the
-//! viewer's role decides what it may open:
+//! escaped on output). Scripts are small and each does one thing a server cannot: the service
+//! worker that makes the portal installable, the receipt check, the balance charts, the upload
+//! progress, and norm entry ([`norms`]), which reads and seals the norms in the browser because
+//! the server must never see them. The libraries those scripts use are pinned npm packages that
+//! `build.rs` installs and embeds, so the binary serves everything itself. Each request resolves
+//! its session ([`auth`]) and the viewer's role decides what it may open:
 //!
 //! | role | may open |
 //! |---|---|
-//! | `officer` (customs) | the dashboard of every enterprise, any enterprise's page, the audit page |
-//! | `enterprise` | its own enterprise page only |
+//! | `officer` (customs) | the dashboard, any enterprise's page, uploads and report downloads, the audit page |
+//! | `enterprise` | its own enterprise page, uploads and report downloads, and its norm entry |
 //! | `auditor` | the audit page: channel heads, no payloads |
 //!
 //! A page the viewer may not open answers 403 whatever exists behind it, so a URL tells nothing
-//! about other organizations. Posts (sign-in, sign-out) must carry a CSRF token. Responses carry
-//! a content security policy that allows only the portal's own scripts and styles and no
+//! about other organizations. Every post must carry the session's CSRF token (a form field, or
+//! a header for the scripts' posts). Responses carry a content security policy that allows only
+//! the portal's own scripts and styles (and the norm page's import map, by its hash) and no
 //! framing.
 //!
 //! Accounts are local to the node ([`bonded_store::Account`]); the demo creates one per role
@@ -30,7 +34,7 @@
 pub mod auth;
 mod balances;
 pub mod i18n;
-mod norms;
+pub mod norms;
 mod pages;
 pub mod uploads;
 
