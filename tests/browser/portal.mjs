@@ -81,7 +81,7 @@ try {
     await page.click('a:has-text("English")');
     await page.screenshot({ path: `${shots}/customs-dashboard.png`, fullPage: true });
     check((await page.textContent("h1")).includes("Customs dashboard"), "the language switch shows English");
-    await page.click('a[href="/portal/enterprises/ENT-0302222222"]');
+    await Promise.all([page.waitForNavigation(), page.click('a[href="/portal/enterprises/ENT-0302222222"]')]);
     check((await page.textContent("h1")).includes("Dong Nai Garment"), "an officer opens an enterprise page");
     check((await page.locator("section").nth(1).locator("tbody tr").count()) >= 1, "its verdicts are listed");
     check((await page.locator('h2:has-text("Warehouse movements")').count()) === 1, "its movements are listed");
@@ -162,6 +162,9 @@ try {
     const cotton = report.locator(".compared tbody tr").first().locator("td");
     check(/^\d/.test(await cotton.nth(4).textContent()), "the filed closing stands beside the ledger's");
     await page.screenshot({ path: `${shots}/uploads.png`, fullPage: true });
+    const legacy = await upload("report", process.env.LEGACY_XLS);
+    check(JSON.parse(await legacy.getAttribute("data-summary")).rows === 2 &&
+      (await legacy.locator(".row-errors li").count()) === 1, "a legacy Excel 97 .xls report is read (2 rows, 1 error)");
     for (const [what, file] of [["a file that is no workbook", process.env.NOT_A_WORKBOOK],
       ["a truncated .xlsx", process.env.TRUNCATED_XLSX]]) {
       const refused = await upload("report", file);

@@ -94,6 +94,10 @@ fn each_role_sees_its_own_pages_in_chromium() {
         .env("EXTRACT", &extract)
         .env("LEDGER_DECLARATIONS", declarations.len().to_string())
         .env("TRUNCATED_XLSX", &truncated)
+        .env(
+            "LEGACY_XLS",
+            root.join("crates/forms/tests/fixtures/mau15-legacy.xls"),
+        )
         .env("NOT_A_WORKBOOK", root.join("crates/portal/static/icon.svg"))
         .env("HOSTILE_NAME", HOSTILE_NAME)
         .env("PORTAL_URL", &demo.url)

@@ -231,3 +231,36 @@ fn files_that_are_not_workbooks_are_refused() {
         Err(FormError::NoForm)
     );
 }
+
+/// A real Excel 97-2003 (BIFF8) file, as older office tools still save: formulas by their
+/// stored value, a cell of words an error for its row.
+#[test]
+fn a_legacy_xls_report_is_read_with_formulas_by_value() {
+    let bytes = include_bytes!("fixtures/mau15-legacy.xls");
+    let report = read_report(bytes).unwrap();
+    let read: Vec<_> = report
+        .rows
+        .iter()
+        .map(|row| (row.form, row.code.as_str(), row.opening, row.closing))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (
+                Form::Materials,
+                "NL-COTTON",
+                decimal("1200.5"),
+                decimal("12000.5")
+            ),
+            (Form::Materials, "NL-THREAD", decimal("0"), decimal("108")),
+        ]
+    );
+    assert!(report.rows.iter().all(|row| row.adds_up()));
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.errors[0].row, 7);
+    assert!(
+        report.errors[0].reason.contains("nhiều"),
+        "{:?}",
+        report.errors
+    );
+}
