@@ -198,20 +198,17 @@ pub(crate) async fn download(
     format: Format,
 ) -> Response {
     let lang = crate::pages::lang(headers);
-    let result = crate::pages::session(node, headers).and_then(|session| {
-        let own = session.role == "enterprise" && session.organization == id;
-        if session.role != "officer" && !own {
-            return Err(Refusal::Forbidden(session));
-        }
-        match finalization(node, id) {
+    let result =
+        crate::pages::enterprise_session(node, headers, id).and_then(|session| match finalization(
+            node, id,
+        ) {
             Ok(Some(report)) => Ok(report),
             Ok(None) => Err(Refusal::NotFound(session)),
             Err(error) => {
                 tracing::error!(%error, enterprise = %id, "portal.report_failed");
                 Err(Refusal::Failed)
             }
-        }
-    });
+        });
     let report = match result {
         Ok(report) => report,
         Err(refusal) => return refusal.respond(lang),

@@ -261,11 +261,13 @@ async fn record(
     headers: &HeaderMap,
     submission: Submission,
 ) -> Result<Recorded, NormEntryError> {
-    let session = match pages::posting_session(node, headers, &submission.csrf) {
-        Ok(session) => session,
-        Err(Refusal::Forged(_)) => return Err(NormEntryError::Forged),
-        Err(_) => return Err(NormEntryError::Forbidden),
-    };
+    let session =
+        pages::posting_session(node, headers, &submission.csrf).map_err(|refusal| match refusal
+            .forged()
+        {
+            true => NormEntryError::Forged,
+            false => NormEntryError::Forbidden,
+        })?;
     if session.role != "enterprise" {
         return Err(NormEntryError::Forbidden);
     }

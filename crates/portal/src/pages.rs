@@ -260,6 +260,11 @@ fn refuse(status: StatusCode, lang: Lang, session: &Session, key: &'static str) 
 }
 
 impl Refusal {
+    /// Whether the refused post carried a token other than the session's.
+    pub(crate) fn forged(&self) -> bool {
+        matches!(self, Refusal::Forged(_))
+    }
+
     pub(crate) fn respond(self, lang: Lang) -> Response {
         match self {
             Refusal::SignIn => Redirect::to("/portal/login").into_response(),
@@ -292,6 +297,25 @@ pub(crate) fn posting_session(
 fn set_cookie(response: &mut Response, cookie: &str) {
     if let Ok(value) = HeaderValue::from_str(cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// Whether `session` may open enterprise `id`'s pages: an officer may open any, an enterprise's
+/// users only their own.
+pub(crate) fn may_see_enterprise(session: &Session, id: &str) -> bool {
+    session.role == "officer" || (session.role == "enterprise" && session.organization == id)
+}
+
+/// The session of a request for enterprise `id`'s pages, or the refusal.
+pub(crate) fn enterprise_session(
+    node: &Node,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<Session, Refusal> {
+    let session = session(node, headers)?;
+    match may_see_enterprise(&session, id) {
+        true => Ok(session),
+        false => Err(Refusal::Forbidden(session)),
     }
 }
 
@@ -643,11 +667,8 @@ async fn enterprise(
     headers: HeaderMap,
 ) -> Response {
     let lang = lang(&headers);
-    let result = session(&node, &headers).and_then(|session| {
-        let own = session.role == "enterprise" && session.organization == id;
-        if session.role != "officer" && !own {
-            return Err(Refusal::Forbidden(session));
-        }
+    let result = enterprise_session(&node, &headers, &id).and_then(|session| {
+        let own = session.role == "enterprise";
         let can_decide =
             session.role == "officer" && signers.keys.contains_key(&session.organization);
         let can_verify = session.role == "officer" && node.enclave.get().is_some();

@@ -103,11 +103,7 @@ pub async fn page(
     headers: HeaderMap,
 ) -> Response {
     let lang = lang(&headers);
-    let result = pages::session(&node, &headers).and_then(|session| {
-        let own = session.role == "enterprise" && session.organization == id;
-        if session.role != "officer" && !own {
-            return Err(Refusal::Forbidden(session));
-        }
+    let result = pages::enterprise_session(&node, &headers, &id).and_then(|session| {
         if !is_enterprise(&node, &id) {
             return Err(Refusal::NotFound(session));
         }
@@ -172,13 +168,12 @@ async fn handle(
         .get(CSRF_HEADER)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    let session = match pages::posting_session(node, headers, csrf) {
-        Ok(session) => session,
-        Err(Refusal::Forged(_)) => return Err(UploadError::Forged),
-        Err(_) => return Err(UploadError::Forbidden),
-    };
-    let own = session.role == "enterprise" && session.organization == id;
-    if (session.role != "officer" && !own) || !is_enterprise(node, id) {
+    let session =
+        pages::posting_session(node, headers, csrf).map_err(|refusal| match refusal.forged() {
+            true => UploadError::Forged,
+            false => UploadError::Forbidden,
+        })?;
+    if !pages::may_see_enterprise(&session, id) || !is_enterprise(node, id) {
         return Err(UploadError::Forbidden);
     }
     if body.is_empty() {
