@@ -5,6 +5,7 @@
 
 mod bench;
 mod bench_enclave;
+mod bench_extract;
 mod client;
 mod commands;
 mod csv_input;
@@ -181,6 +182,18 @@ enum Bench {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Generate a customs line extract (kept in DIR for later runs), then time reading it and
+    /// recording its declarations on a fresh single-node ledger.
+    Extract {
+        /// Size of the extract, in megabytes of 10^6 bytes.
+        #[arg(long, default_value_t = 70)]
+        size_mb: u64,
+        /// Folder for the generated workbook and the scratch ledger.
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = bench_extract::Format::Xlsx)]
+        format: bench_extract::Format,
+    },
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -258,6 +271,16 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Bench {
             what: Bench::Enclave { lines, runs },
         } => bench_enclave::run(lines, runs).map(|_| true),
+        Command::Bench {
+            what:
+                Bench::Extract {
+                    size_mb,
+                    dir,
+                    format,
+                },
+        } => runtime
+            .block_on(bench_extract::run(size_mb, &dir, format))
+            .map(|_| true),
         Command::Norms {
             what:
                 Norms::Submit {

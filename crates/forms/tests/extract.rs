@@ -9,7 +9,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
 
 /// A cell to write.
 #[derive(Clone)]
-enum V {
+enum Cell {
     Text(&'static str),
     Number(f64),
     /// A date cell, formatted dd/mm/yyyy as Excel shows it.
@@ -42,7 +42,7 @@ fn date(year: i32, month: u32, day: u32) -> NaiveDate {
 }
 
 /// A workbook of one sheet "BCHCT": `title` rows first, the header, then the rows.
-fn book(title: &[&str], header: &[&str], rows: &[Vec<V>]) -> Vec<u8> {
+fn book(title: &[&str], header: &[&str], rows: &[Vec<Cell>]) -> Vec<u8> {
     let mut book = Workbook::new();
     let day = Format::new().set_num_format("dd/mm/yyyy");
     let sheet = book.add_worksheet().set_name("BCHCT").unwrap();
@@ -58,18 +58,18 @@ fn book(title: &[&str], header: &[&str], rows: &[Vec<V>]) -> Vec<u8> {
         for (column, cell) in cells.iter().enumerate() {
             let column = column as u16;
             match cell {
-                V::Text(text) => sheet.write(row, column, *text).map(|_| ()),
-                V::Number(number) => sheet.write(row, column, *number).map(|_| ()),
-                V::Date(y, m, d) => {
+                Cell::Text(text) => sheet.write(row, column, *text).map(|_| ()),
+                Cell::Number(number) => sheet.write(row, column, *number).map(|_| ()),
+                Cell::Date(y, m, d) => {
                     let when = ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
                     sheet
                         .write_datetime_with_format(row, column, when, &day)
                         .map(|_| ())
                 }
-                V::Formula(formula, value) => sheet
+                Cell::Formula(formula, value) => sheet
                     .write_formula(row, column, Formula::new(*formula).set_result(*value))
                     .map(|_| ()),
-                V::Empty => Ok(()),
+                Cell::Empty => Ok(()),
             }
             .unwrap();
         }
@@ -78,28 +78,34 @@ fn book(title: &[&str], header: &[&str], rows: &[Vec<V>]) -> Vec<u8> {
 }
 
 /// A row in [`HEADER`] order, dated 1 March 2026, E31, no contract, in kilograms.
-fn row(number: &'static str, line: f64, quantity: V, price: f64, value: f64) -> Vec<V> {
+fn row(number: &'static str, line: f64, quantity: Cell, price: f64, value: f64) -> Vec<Cell> {
     vec![
-        V::Text(number),
-        V::Text("01/03/2026"),
-        V::Text("E31"),
-        V::Empty,
-        V::Number(line),
-        V::Text("NL-COTTON"),
+        Cell::Text(number),
+        Cell::Text("01/03/2026"),
+        Cell::Text("E31"),
+        Cell::Empty,
+        Cell::Number(line),
+        Cell::Text("NL-COTTON"),
         quantity,
-        V::Text("KGM"),
-        V::Number(price),
-        V::Number(value),
+        Cell::Text("KGM"),
+        Cell::Number(price),
+        Cell::Number(value),
     ]
 }
 
 /// Two three-line declarations, where `bad` replaces the quantity of the second declaration's
 /// second line (sheet row 6).
-fn two_declarations(bad: Option<V>) -> Vec<Vec<V>> {
+fn two_declarations(bad: Option<Cell>) -> Vec<Vec<Cell>> {
     let mut rows = Vec::new();
     for number in ["104000000001", "104000000002"] {
         for line in 1..=3 {
-            rows.push(row(number, line as f64, V::Number(10.0), 2_000.0, 20_000.0));
+            rows.push(row(
+                number,
+                line as f64,
+                Cell::Number(10.0),
+                2_000.0,
+                20_000.0,
+            ));
         }
     }
     if let Some(bad) = bad {
@@ -150,96 +156,96 @@ fn an_extract_is_read_by_its_headers_below_a_title_in_any_column_order() {
         "Số hợp đồng",
         "Số tờ khai",
     ];
-    let numbers_row: Vec<V> = ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)"]
+    let numbers_row: Vec<Cell> = ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)"]
         .into_iter()
-        .map(V::Text)
-        .chain(std::iter::repeat_n(V::Empty, 5))
-        .chain([V::Text("(12)")])
+        .map(Cell::Text)
+        .chain(std::iter::repeat_n(Cell::Empty, 5))
+        .chain([Cell::Text("(12)")])
         .collect();
-    let gc = |number, line: f64, code, quantity: V, unit, price: f64, value: V| {
+    let processing = |number, line: f64, code, quantity: Cell, unit, price: f64, value: Cell| {
         vec![
-            V::Number(line),
+            Cell::Number(line),
             value,
-            V::Text(code),
-            V::Text("hàng hóa"),
+            Cell::Text(code),
+            Cell::Text("hàng hóa"),
             quantity,
-            V::Text(unit),
-            V::Number(price),
-            V::Number(line),
-            V::Text(if number == "304000000002" {
+            Cell::Text(unit),
+            Cell::Number(price),
+            Cell::Number(line),
+            Cell::Text(if number == "304000000002" {
                 "E52"
             } else {
                 "E21"
             }),
             if number == "304000000002" {
-                V::Text("15/03/2026")
+                Cell::Text("15/03/2026")
             } else {
-                V::Date(2026, 3, 1)
+                Cell::Date(2026, 3, 1)
             },
-            V::Text("HD-GC-2026-01"),
-            V::Text(number),
+            Cell::Text("HD-GC-2026-01"),
+            Cell::Text(number),
         ]
     };
-    let sxxk = |line: f64, code, quantity: f64, unit, price: f64, value: f64| {
+    let export_production = |line: f64, code, quantity: f64, unit, price: f64, value: f64| {
         vec![
-            V::Number(line),
-            V::Number(value),
-            V::Text(code),
-            V::Empty,
-            V::Number(quantity),
-            V::Text(unit),
-            V::Number(price),
-            V::Number(line),
-            V::Text("e31"),
-            V::Text("2026-03-20"),
-            V::Empty,
-            V::Number(104_000_000_003.0),
+            Cell::Number(line),
+            Cell::Number(value),
+            Cell::Text(code),
+            Cell::Empty,
+            Cell::Number(quantity),
+            Cell::Text(unit),
+            Cell::Number(price),
+            Cell::Number(line),
+            Cell::Text("e31"),
+            Cell::Text("2026-03-20"),
+            Cell::Empty,
+            Cell::Number(104_000_000_003.0),
         ]
     };
     let a = "104000000001";
     let rows = vec![
         numbers_row,
-        gc(
+        processing(
             a,
             1.0,
             "NL-PCB",
-            V::Number(1000.0),
+            Cell::Number(1000.0),
             "PCE",
             12_000.0,
-            V::Number(12_000_000.0),
+            Cell::Number(12_000_000.0),
         ),
-        gc(
+        processing(
             a,
             2.0,
             "NL-COPPER",
-            V::Number(250.5),
+            Cell::Number(250.5),
             "KGM",
             180_000.0,
-            V::Formula("=E7*G7", "45090000"),
+            Cell::Formula("=E7*G7", "45090000"),
         ),
-        gc(
+        processing(
             "304000000002",
             1.0,
             "SP-ADAPTER",
-            V::Number(480.0),
+            Cell::Number(480.0),
             "PCE",
             310_000.0,
-            V::Number(148_800_000.0),
+            Cell::Number(148_800_000.0),
         ),
-        gc(
+        processing(
             a,
             3.0,
             "NL-CASE",
-            V::Text("1.234,5"),
+            Cell::Text("1.234,5"),
             "PCE",
             2_000.0,
-            V::Number(2_469_000.0),
+            Cell::Number(2_469_000.0),
         ),
-        sxxk(1.0, "NL-COTTON", 500.0, "MTR", 52_000.0, 26_000_000.0),
-        sxxk(2.0, "NL-THREAD", 12.5, "kgm", 95_000.0, 1_187_500.0),
-        vec![V::Text("Tổng cộng"), V::Number(234_546_500.0)],
+        export_production(1.0, "NL-COTTON", 500.0, "MTR", 52_000.0, 26_000_000.0),
+        export_production(2.0, "NL-THREAD", 12.5, "kgm", 95_000.0, 1_187_500.0),
+        vec![Cell::Text("Tổng cộng"), Cell::Number(234_546_500.0)],
         vec![],
-        vec![V::Text("Người lập biểu")],
+        vec![Cell::Text("Người lập biểu")],
     ];
     let title = [
         "BÁO CÁO HÀNG CHI TIẾT",
@@ -252,7 +258,7 @@ fn an_extract_is_read_by_its_headers_below_a_title_in_any_column_order() {
         extract.rows, 6,
         "six goods lines; column numbers and totals are not"
     );
-    let gc_declaration = |number: &str, type_code: &str, day, lines| Declaration {
+    let processing_declaration = |number: &str, type_code: &str, day, lines| Declaration {
         number: number.into(),
         type_code: type_code.parse().unwrap(),
         date: date(2026, 3, day),
@@ -260,7 +266,7 @@ fn an_extract_is_read_by_its_headers_below_a_title_in_any_column_order() {
         lines,
     };
     let expected = vec![
-        gc_declaration(
+        processing_declaration(
             a,
             "E21",
             1,
@@ -270,7 +276,7 @@ fn an_extract_is_read_by_its_headers_below_a_title_in_any_column_order() {
                 line(3, "NL-CASE", "1234.5", Unit::Piece, "2469000"),
             ],
         ),
-        gc_declaration(
+        processing_declaration(
             "304000000002",
             "E52",
             15,
@@ -294,12 +300,12 @@ fn an_extract_is_read_by_its_headers_below_a_title_in_any_column_order() {
 fn a_formula_for_the_value_is_read_by_its_stored_value() {
     let mut rows = two_declarations(None);
     // The stored value is what the form's identity checks: 10 × 2,000.
-    rows[1][9] = V::Formula("=G3*I3", "20000");
+    rows[1][9] = Cell::Formula("=G3*I3", "20000");
     let extract = read_extract(&book(&[], &HEADER, &rows)).expect("an extract");
     assert!(extract.errors.is_empty(), "{:?}", extract.errors);
     assert_eq!(extract.declarations[0].lines[1].value_vnd, decimal("20000"));
     // A stored value that is not 10 × 2,000 is read as stored, and so fails the identity.
-    rows[1][9] = V::Formula("=G3*I3", "7");
+    rows[1][9] = Cell::Formula("=G3*I3", "7");
     let extract = read_extract(&book(&[], &HEADER, &rows)).expect("an extract");
     assert_eq!(errors(&extract), [("BCHCT", 3), ("BCHCT", 2)]);
     assert!(
@@ -313,7 +319,7 @@ fn a_formula_for_the_value_is_read_by_its_stored_value() {
 
 #[test]
 fn text_in_a_quantity_is_an_error_naming_its_row_and_cell() {
-    let rows = two_declarations(Some(V::Text("mười")));
+    let rows = two_declarations(Some(Cell::Text("mười")));
     let extract = read_extract(&book(&[], &HEADER, &rows)).expect("an extract");
     assert_eq!(extract.rows, 6);
     assert_eq!(errors(&extract), [("BCHCT", 6), ("BCHCT", 5)]);
@@ -335,9 +341,9 @@ fn text_in_a_quantity_is_an_error_naming_its_row_and_cell() {
 #[test]
 fn an_empty_quantity_is_an_error_never_a_zero() {
     for (cell, reason) in [
-        (V::Empty, "Lượng (cell G6): the cell is empty"),
-        (V::Number(0.0), "Lượng (cell G6): the quantity is zero"),
-        (V::Number(-4.0), "Lượng (cell G6): -4 is negative"),
+        (Cell::Empty, "Lượng (cell G6): the cell is empty"),
+        (Cell::Number(0.0), "Lượng (cell G6): the quantity is zero"),
+        (Cell::Number(-4.0), "Lượng (cell G6): -4 is negative"),
     ] {
         let rows = two_declarations(Some(cell));
         let extract = read_extract(&book(&[], &HEADER, &rows)).expect("an extract");
@@ -363,7 +369,7 @@ fn swapped_columns_fail_the_identity_and_the_layout_is_refused() {
 #[test]
 fn one_row_in_six_off_the_identity_is_a_row_error_and_two_refuse_the_layout() {
     let mut rows = two_declarations(None);
-    rows[0][9] = V::Number(20_500.0);
+    rows[0][9] = Cell::Number(20_500.0);
     let extract = read_extract(&book(&[], &HEADER, &rows)).expect("an extract");
     assert_eq!(errors(&extract), [("BCHCT", 2), ("BCHCT", 2)]);
     assert!(extract.errors[0]
@@ -371,14 +377,24 @@ fn one_row_in_six_off_the_identity_is_a_row_error_and_two_refuse_the_layout() {
         .starts_with("Trị giá: 20500 is not 10 × 2000"));
     assert_eq!(numbers(&extract), ["104000000002"]);
 
-    // Within 1 VND holds; two rows in six off is more than one in five.
-    rows[0][9] = V::Number(20_001.0);
-    assert!(read_extract(&book(&[], &HEADER, &rows))
-        .unwrap()
-        .errors
-        .is_empty());
-    rows[0][9] = V::Number(20_500.0);
-    rows[3][9] = V::Number(20_500.0);
+    // Within 1 VND holds on a small value (1 VND is 0.02 % of 5,000), within 0.01 % on a large
+    // one (50,000 VND of 1,000,000,000), and 0.02 % off a large one does not.
+    let amounts = |rows: &mut Vec<Vec<Cell>>, index: usize, quantity, price, value| {
+        rows[index][6] = Cell::Number(quantity);
+        rows[index][8] = Cell::Number(price);
+        rows[index][9] = Cell::Number(value);
+    };
+    amounts(&mut rows, 0, 1.0, 5_000.0, 5_001.0);
+    amounts(&mut rows, 3, 10.0, 100_000_000.0, 1_000_050_000.0);
+    let extract = read_extract(&book(&[], &HEADER, &rows)).unwrap();
+    assert_eq!(extract.errors, Vec::<RowError>::new());
+    amounts(&mut rows, 3, 10.0, 100_000_000.0, 1_000_200_000.0);
+    let extract = read_extract(&book(&[], &HEADER, &rows)).unwrap();
+    assert_eq!(errors(&extract), [("BCHCT", 5), ("BCHCT", 5)]);
+
+    // Two rows in six off is more than one in five.
+    rows[0][9] = Cell::Number(20_500.0);
+    rows[3][9] = Cell::Number(20_500.0);
     assert!(matches!(
         read_extract(&book(&[], &HEADER, &rows)),
         Err(ExtractError::Layout {
@@ -392,9 +408,9 @@ fn one_row_in_six_off_the_identity_is_a_row_error_and_two_refuse_the_layout() {
 #[test]
 fn rows_of_one_declaration_must_agree_on_date_type_code_and_contract() {
     for (column, cell) in [
-        (1, V::Text("02/03/2026")),
-        (2, V::Text("E21")),
-        (3, V::Text("HD-01")),
+        (1, Cell::Text("02/03/2026")),
+        (2, Cell::Text("E21")),
+        (3, Cell::Text("HD-01")),
     ] {
         let mut rows = two_declarations(None);
         rows[2][column] = cell;
@@ -413,12 +429,12 @@ fn rows_of_one_declaration_must_agree_on_date_type_code_and_contract() {
 
 #[test]
 fn a_declaration_that_fails_validation_is_withheld_by_name() {
-    let mut rows: Vec<Vec<V>> = (1..=51)
-        .map(|line| row("104000000051", line as f64, V::Number(1.0), 5.0, 5.0))
+    let mut rows: Vec<Vec<Cell>> = (1..=51)
+        .map(|line| row("104000000051", line as f64, Cell::Number(1.0), 5.0, 5.0))
         .collect();
-    rows.push(row("104000000009", 1.0, V::Number(1.0), 5.0, 5.0));
-    rows.push(row("104000000009", 1.0, V::Number(2.0), 5.0, 10.0));
-    rows.push(row("104000000010", 1.0, V::Number(2.0), 5.0, 10.0));
+    rows.push(row("104000000009", 1.0, Cell::Number(1.0), 5.0, 5.0));
+    rows.push(row("104000000009", 1.0, Cell::Number(2.0), 5.0, 10.0));
+    rows.push(row("104000000010", 1.0, Cell::Number(2.0), 5.0, 10.0));
     let extract = read_extract(&book(&[], &HEADER, &rows)).expect("an extract");
     assert_eq!(extract.rows, 54);
     assert_eq!(errors(&extract), [("BCHCT", 2), ("BCHCT", 53)]);
@@ -447,7 +463,7 @@ fn english_column_names_are_read_too() {
         "unit_price",
         "value_vnd",
     ];
-    let rows = vec![row("104000000001", 1.0, V::Number(3.0), 7.0, 21.0)];
+    let rows = vec![row("104000000001", 1.0, Cell::Number(3.0), 7.0, 21.0)];
     let extract = read_extract(&book(&[], &header, &rows)).expect("an extract");
     assert_eq!(numbers(&extract), ["104000000001"]);
     assert_eq!(extract.declarations[0].date, date(2026, 3, 1));
