@@ -319,6 +319,13 @@ try {
     check(views.some((row) => row.includes(by("officer").user) && row.includes("/portal/enterprises/ENT-0302222222")),
       "the audit page shows who opened which page");
     await page.screenshot({ path: `${shots}/audit.png`, fullPage: true });
+    await page.goto(`${base}${footwearReceipt}`);
+    check(await page.getAttribute("#receipt", "data-envelope") === "", "an auditor's receipt page leaves the record out");
+    await page.click("#verify");
+    await page.waitForSelector("#receipt[data-verified]");
+    check(await page.getAttribute("#receipt", "data-verified") === "yes" &&
+      (await page.locator(".check.ok").count()) === 3 && (await page.locator(".check.withheld").count()) === 1,
+      "the auditor checks the receipt's inclusion and signatures (3 checks, the record withheld)");
     const response = await page.goto(`${base}/portal/enterprises/ENT-0302222222`);
     check(response.status() === 403, "an auditor cannot open an enterprise page (403)");
     await context.close();

@@ -18,7 +18,9 @@
 //!    known items (`UnknownItem`), units in the item's dimension (`UnitMismatch`), materials on
 //!    import lines and products on export lines (`ItemKindMismatch`).
 //! 7. A verdict comes from a registered enclave (its verdict key is the signer's only key) into
-//!    the channel of the enterprise it names, and the channel block it names is still the
+//!    the channel of the enterprise it names, the enclave is hosted by customs or by that
+//!    enterprise itself (an authorized economic operator's own enclave speaks for no one else:
+//!    `SignerNotAuthorized`), and the channel block it names is still the
 //!    channel's newest, with nothing else accepted into that channel earlier in the same batch
 //!    (`VerdictNotCurrent`).
 //!
@@ -567,7 +569,13 @@ fn authorize<V: StateView + ?Sized>(
             require_enterprise_channel(overlay, &body.channel)
         }
         Payload::Verdict(verdict) => {
-            if !matches!(signer.kind, OrganizationKind::Enclave { .. }) {
+            let OrganizationKind::Enclave { host, .. } = &signer.kind else {
+                return Err(not_authorized());
+            };
+            let hosted_by_customs = overlay
+                .organization(host)
+                .is_some_and(|record| record.is_customs());
+            if !hosted_by_customs && host != &verdict.enterprise {
                 return Err(not_authorized());
             }
             if body.channel != ChannelId::enterprise(&verdict.enterprise) {

@@ -328,6 +328,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("code", "Mã", "Code"),
     ("closing_filed", "Tồn cuối kỳ đã khai", "Closing filed"),
     ("closing_ledger", "Tồn cuối kỳ theo sổ cái", "Closing per ledger"),
+    (
+        "check_withheld",
+        "không hiển thị: kiểm toán viên không xem nội dung giao dịch",
+        "withheld: auditors see no transaction contents",
+    ),
 ];
 
 #[cfg(test)]

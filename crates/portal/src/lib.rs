@@ -15,7 +15,7 @@
 //! |---|---|
 //! | `officer` (customs) | the dashboard, any enterprise's page, uploads and report downloads, the audit page |
 //! | `enterprise` | its own enterprise page, uploads and report downloads, and its norm entry |
-//! | `auditor` | the audit page: channel heads, no payloads |
+//! | `auditor` | the audit page (channel heads, the access trail) and receipts without their records |
 //!
 //! A page the viewer may not open answers 403 whatever exists behind it, so a URL tells nothing
 //! about other organizations. Every post must carry the session's CSRF token (a form field, or

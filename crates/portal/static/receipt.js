@@ -75,9 +75,10 @@ async function run(element) {
   const d = element.dataset;
   const labels = d.checks.split("|");
   const results = [];
-  const envelope = fromBase64(d.envelope);
-  const leaf = await leafHash(envelope);
-  results.push(toHex(leaf) === d.transaction);
+  // Without the record (an auditor's page) the transaction hash is the leaf, and the first
+  // check is withheld rather than passed.
+  const leaf = d.envelope ? await leafHash(fromBase64(d.envelope)) : bytes(d.transaction);
+  results.push(d.envelope ? toHex(leaf) === d.transaction : null);
   const header = bytes(d.header);
   let decoded = null;
   try { decoded = decodeHeader(header); } catch { decoded = null; }
@@ -92,11 +93,12 @@ async function run(element) {
   const list = element.querySelector("#checks");
   list.replaceChildren(...results.map((ok, i) => {
     const item = document.createElement("li");
-    item.className = ok ? "check ok" : "check failed";
-    item.textContent = `${labels[i]}: ${ok ? d.ok : d.failed}`;
+    const state = ok === null ? "withheld" : ok ? "ok" : "failed";
+    item.className = `check ${state}`;
+    item.textContent = `${labels[i]}: ${d[state]}`;
     return item;
   }));
-  element.dataset.verified = results.every(Boolean) ? "yes" : "no";
+  element.dataset.verified = results.every((ok) => ok !== false) ? "yes" : "no";
 }
 
 const receipt = document.getElementById("receipt");
