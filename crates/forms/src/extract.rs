@@ -71,7 +71,8 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use crate::workbook::{self, Cell};
-use crate::{is_column_number, is_total, matches, normalize, parse_number, FormError, RowError};
+use crate::{header_texts, is_column_number, is_total, matches, parse_number};
+use crate::{FormError, RowError};
 use crate::{Sheet, HEADER_ROWS_MAX};
 
 /// Why a workbook could not be read as a line extract at all.
@@ -236,13 +237,7 @@ impl Columns {
 
     /// The fields of a header row, if it has every required one.
     fn find(row: &[Cell]) -> Option<Columns> {
-        let texts: Vec<String> = row
-            .iter()
-            .map(|cell| match cell {
-                Cell::Text(text) => normalize(text),
-                _ => String::new(),
-            })
-            .collect();
+        let texts = header_texts(row);
         let mut columns = [None; COLUMNS.len()];
         for column in COLUMNS {
             columns[column as usize] = texts

@@ -189,6 +189,16 @@ pub fn read_report(bytes: &[u8]) -> Result<FiledReport, FormError> {
     Ok(report)
 }
 
+/// The normalized text of each cell of a row that may be a header; other cells are empty.
+fn header_texts(row: &[Cell]) -> Vec<String> {
+    row.iter()
+        .map(|cell| match cell {
+            Cell::Text(text) => normalize(text),
+            _ => String::new(),
+        })
+        .collect()
+}
+
 /// Lowercase, one space between words, no space around commas.
 fn normalize(text: &str) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
@@ -212,13 +222,7 @@ fn find_header(
     headers: &[(Field, &[&str])],
 ) -> Option<(usize, Vec<(Field, usize)>)> {
     for (index, row) in sheet.rows.iter().enumerate().take(HEADER_ROWS_MAX) {
-        let texts: Vec<String> = row
-            .iter()
-            .map(|cell| match cell {
-                Cell::Text(text) => normalize(text),
-                _ => String::new(),
-            })
-            .collect();
+        let texts = header_texts(row);
         let columns: Vec<(Field, usize)> = headers
             .iter()
             .filter_map(|(field, aliases)| {

@@ -10,6 +10,9 @@
 //! (`static/balances.js`); the table beside them carries the same figures for anyone who cannot
 //! see the chart, and for printing.
 
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bonded_forms::export::{self, ItemLabel, ItemLabels, ReportHeading};
@@ -184,19 +187,31 @@ struct Finalization {
 
 /// Which file a download asks for.
 #[derive(Clone, Copy)]
-pub(crate) enum Format {
+enum Format {
     Xlsx,
     Pdf,
 }
 
-/// `GET /portal/enterprises/{id}/report.xlsx` and `.pdf`: Mẫu 15 and 15a of the newest verdict,
-/// for customs officers and the enterprise itself.
-pub(crate) async fn download(
-    node: &Node,
-    headers: &HeaderMap,
-    id: &str,
-    format: Format,
+/// `GET /portal/enterprises/{id}/report.xlsx`.
+pub(crate) async fn download_xlsx(
+    State(node): State<Arc<Node>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
+    download(&node, &headers, &id, Format::Xlsx)
+}
+
+/// `GET /portal/enterprises/{id}/report.pdf`.
+pub(crate) async fn download_pdf(
+    State(node): State<Arc<Node>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    download(&node, &headers, &id, Format::Pdf)
+}
+
+/// Mẫu 15 and 15a of the newest verdict, for customs officers and the enterprise itself.
+fn download(node: &Node, headers: &HeaderMap, id: &str, format: Format) -> Response {
     let lang = crate::pages::lang(headers);
     let result =
         crate::pages::enterprise_session(node, headers, id).and_then(|session| match finalization(

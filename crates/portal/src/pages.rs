@@ -24,7 +24,10 @@ const ACCESS_SHOWN: usize = 50;
 /// Largest form the portal reads, in bytes.
 const FORM_BYTES_MAX: usize = 16 * 1024;
 /// Where the norm entry page finds the HPKE modules it imports by name.
-pub(crate) const IMPORT_MAP: &str = r#"{"imports":{"@hpke/core":"/portal/vendor/hpke-core/mod.js","@hpke/common":"/portal/vendor/hpke-common/mod.js"}}"#;
+pub(crate) const IMPORT_MAP: &str = concat!(
+    r#"{"imports":{"@hpke/core":"/portal/vendor/hpke-core/mod.js","#,
+    r#""@hpke/common":"/portal/vendor/hpke-common/mod.js"}}"#
+);
 
 /// The browser libraries `build.rs` installed, by the path they are served at.
 mod vendor {
@@ -71,19 +74,11 @@ pub fn router(node: Arc<Node>, signers: Arc<Signers>) -> Router {
         )
         .route(
             "/portal/enterprises/{id}/report.xlsx",
-            get(
-                |node: State<Arc<Node>>, id: Path<String>, headers: HeaderMap| async move {
-                    balances::download(&node, &headers, &id, balances::Format::Xlsx).await
-                },
-            ),
+            get(balances::download_xlsx),
         )
         .route(
             "/portal/enterprises/{id}/report.pdf",
-            get(
-                |node: State<Arc<Node>>, id: Path<String>, headers: HeaderMap| async move {
-                    balances::download(&node, &headers, &id, balances::Format::Pdf).await
-                },
-            ),
+            get(balances::download_pdf),
         )
         .route(
             "/portal/enterprises/{id}/verifications",
