@@ -203,3 +203,41 @@ fn hostile_verifier_requests_are_refused_and_change_nothing() {
     assert_eq!(heads(&url), before, "nothing was recorded");
     demo.stop();
 }
+
+/// A client that starts a request and never finishes its head is disconnected, and so is one
+/// that connects and says nothing; a well-behaved client is served meanwhile.
+#[test]
+fn slow_clients_are_disconnected() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
+    let folder = tempfile::tempdir().unwrap();
+    let demo = Demo::start(&folder.path().join("demo"));
+    let address = demo.url.trim_start_matches("http://").to_string();
+    let mut partial = TcpStream::connect(&address).unwrap();
+    partial
+        .write_all(b"GET /v1/health HTTP/1.1\r\nHost: bonded\r\nX-Slow: ")
+        .unwrap();
+    let mut silent = TcpStream::connect(&address).unwrap();
+    let (status, _) = get(&demo.url, "/v1/health");
+    assert_eq!(status, 200, "other clients are served meanwhile");
+    // Generous bound: the node's limit is 10 s; a node without one never closes.
+    let patience = Duration::from_secs(60);
+    for (name, stream) in [("partial head", &mut partial), ("silent", &mut silent)] {
+        stream.set_read_timeout(Some(patience)).unwrap();
+        let started = Instant::now();
+        let mut answer = Vec::new();
+        let closed = stream.read_to_end(&mut answer).is_ok();
+        assert!(
+            closed && started.elapsed() < patience,
+            "the {name} connection was not closed"
+        );
+        let text = String::from_utf8_lossy(&answer);
+        assert!(
+            text.is_empty() || text.starts_with("HTTP/1.1 408"),
+            "the {name} connection got {text:?}"
+        );
+    }
+    demo.stop();
+}

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod enclaves;
+pub mod serve;
 pub mod verifier;
 mod verifier_api;
 pub mod verifier_views;
@@ -142,10 +143,7 @@ impl Node {
             .map(|address| address.to_string())
             .unwrap_or_default();
         tracing::info!(address = %address, "node.serving");
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(|source| NodeError::Listen { address, source })?;
+        serve::serve(listener, app, shutdown).await;
         self.orderer.shutdown().await;
         if let Some(host) = self.enclave.get().cloned() {
             let _ = tokio::task::spawn_blocking(move || host.stop()).await;
