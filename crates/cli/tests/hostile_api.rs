@@ -241,3 +241,48 @@ fn slow_clients_are_disconnected() {
     }
     demo.stop();
 }
+
+/// JSON nested past any sane depth, and bodies of the wrong type, get a clear 4xx.
+#[test]
+fn deep_json_and_wrong_content_types_are_refused() {
+    let folder = tempfile::tempdir().unwrap();
+    let demo = Demo::start(&folder.path().join("demo"));
+    let before = heads(&demo.url);
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    for path in [
+        "/v1/transactions",
+        "/v1/norms",
+        "/v1/verifications",
+        "/v1/comparisons",
+    ] {
+        let (status, answer) = post_raw(&demo.url, path, deep.as_bytes());
+        assert_eq!(status, 400, "{path}: {answer}");
+        assert_eq!(answer["code"], "MalformedJson", "{path}: {answer}");
+    }
+    let response = agent()
+        .post(&format!("{}/portal/norms", demo.url))
+        .content_type("text/plain")
+        .send(b"csrf=x".as_slice())
+        .unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        415,
+        "a norm post that is not JSON"
+    );
+    let response = agent()
+        .post(&format!("{}/portal/norms", demo.url))
+        .content_type("application/json")
+        .send(deep.as_bytes())
+        .unwrap();
+    assert!(
+        (400..500).contains(&response.status().as_u16()),
+        "deep JSON to the portal: {}",
+        response.status()
+    );
+    assert_eq!(
+        heads(&demo.url),
+        before,
+        "refused requests changed the ledger"
+    );
+    demo.stop();
+}
