@@ -306,6 +306,10 @@ impl GoodsRow {
 
 /// Reads a customs line extract into whole, valid declarations and errors.
 pub fn read_extract(bytes: &[u8]) -> Result<LineExtract, ExtractError> {
+    workbook::guarded(|| read_extract_unguarded(bytes))
+}
+
+fn read_extract_unguarded(bytes: &[u8]) -> Result<LineExtract, ExtractError> {
     let mut gathering = Gathering::default();
     if bytes.starts_with(ZIP_SIGNATURE) {
         read_xlsx(bytes, &mut gathering)?;

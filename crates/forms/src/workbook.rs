@@ -34,11 +34,26 @@ pub struct Sheet {
 
 /// Reads every sheet of a workbook.
 pub fn read(bytes: &[u8]) -> Result<Vec<Sheet>, FormError> {
+    guarded(|| read_unguarded(bytes))
+}
+
+/// Runs `read` so that a panic inside the spreadsheet libraries on a damaged file becomes an
+/// error for that file, never the end of the process that read it. Fuzzing found calamine
+/// asserting on a corrupt .xls directory; nothing a file holds may take the node down.
+pub(crate) fn guarded<T, E: From<FormError>>(read: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        tracing::warn!("forms.reader_panicked");
+        Err(FormError::Unreadable("the workbook's structure is damaged".into()).into())
+    })
+}
+
+fn read_unguarded(bytes: &[u8]) -> Result<Vec<Sheet>, FormError> {
     if bytes.starts_with(b"PK\x03\x04") {
         let reader = calamine::Xlsx::new(std::io::Cursor::new(bytes))
             .map_err(|error| FormError::Unreadable(error.to_string()))?;
         read_calamine(reader)
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        check_compound_file(bytes)?;
         let reader = calamine::Xls::new(std::io::Cursor::new(bytes))
             .map_err(|error| FormError::Unreadable(error.to_string()))?;
         read_calamine(reader)
@@ -47,6 +62,38 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Sheet>, FormError> {
     } else {
         Err(FormError::NotAWorkbook)
     }
+}
+
+/// Checks a legacy .xls container (a compound file) before calamine reads it: its allocation
+/// tables, directory and every stream's sector chain, each stream no longer than the file.
+/// Fuzzing found a 7 KB file whose sector chain loops, on which calamine's own reader grew
+/// without bound until the machine ran out of memory; the `cfb` crate refuses such a file.
+fn check_compound_file(bytes: &[u8]) -> Result<(), FormError> {
+    use std::io::Read as _;
+    let damaged =
+        |reason: String| FormError::Unreadable(format!("the .xls file is damaged: {reason}"));
+    let mut file = cfb::CompoundFile::open(std::io::Cursor::new(bytes))
+        .map_err(|error| damaged(error.to_string()))?;
+    let streams: Vec<(std::path::PathBuf, u64)> = file
+        .walk()
+        .filter(|entry| entry.is_stream())
+        .map(|entry| (entry.path().to_path_buf(), entry.len()))
+        .collect();
+    for (path, len) in streams {
+        if len > bytes.len() as u64 {
+            return Err(damaged(format!(
+                "a stream of {len} bytes in a smaller file"
+            )));
+        }
+        let mut stream = file
+            .open_stream(&path)
+            .map_err(|error| damaged(error.to_string()))?;
+        let mut content = Vec::new();
+        stream
+            .read_to_end(&mut content)
+            .map_err(|error| damaged(error.to_string()))?;
+    }
+    Ok(())
 }
 
 fn looks_like_xml_spreadsheet(bytes: &[u8]) -> bool {
