@@ -81,15 +81,7 @@ async fn setup(
     customs: &SigningKey,
     orderer: &SigningKey,
 ) -> Result<Vec<(ChannelId, SigningKey)>> {
-    let record = network::customs_record("CUSTOMS-BENCH", "Benchmark customs office");
-    let genesis = network::genesis(
-        signer,
-        record,
-        customs,
-        std::slice::from_ref(orderer),
-        AttestationTrust::Production,
-    )?;
-    expect_accepted(node.orderer.submit(vec![genesis]).await)?;
+    start_chain(node, signer, customs, orderer).await?;
     let mut enterprises = Vec::new();
     let mut registrations = Vec::new();
     for index in 0..ENTERPRISES {
@@ -178,6 +170,25 @@ async fn submit_concurrently(node: &Arc<Node>, envelopes: Vec<SignedTransaction>
         accepted += client.await.context("a benchmark client failed")?;
     }
     Ok(accepted)
+}
+
+/// Writes a benchmark chain's genesis: one customs office, `orderer` its only orderer, under
+/// the production attestation policy.
+pub(crate) async fn start_chain(
+    node: &Node,
+    signer: &Signer,
+    customs: &SigningKey,
+    orderer: &SigningKey,
+) -> Result<()> {
+    let record = network::customs_record("CUSTOMS-BENCH", "Benchmark customs office");
+    let genesis = network::genesis(
+        signer,
+        record,
+        customs,
+        std::slice::from_ref(orderer),
+        AttestationTrust::Production,
+    )?;
+    expect_accepted(node.orderer.submit(vec![genesis]).await)
 }
 
 fn expect_accepted(outcomes: Vec<SubmitOutcome>) -> Result<()> {

@@ -33,9 +33,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use bonded_forms::extract::read_extract;
 use bonded_ledger::{ChannelId, Payload};
-use bonded_model::{
-    AttestationTrust, BalanceColumn, Decimal, Declaration, HsCode, Item, ItemKind, NaiveDate, Unit,
-};
+use bonded_model::{BalanceColumn, Decimal, Declaration, HsCode, Item, ItemKind, NaiveDate, Unit};
 use bonded_node::Node;
 use bonded_ordering::OrdererSettings;
 use ed25519_dalek::SigningKey;
@@ -198,15 +196,7 @@ async fn register(
     orderer: &SigningKey,
     declarations: &[Declaration],
 ) -> Result<()> {
-    let record = network::customs_record("CUSTOMS-BENCH", "Benchmark customs office");
-    let genesis = network::genesis(
-        signer,
-        record,
-        customs,
-        std::slice::from_ref(orderer),
-        AttestationTrust::Production,
-    )?;
-    demo::submit_all(node, vec![genesis]).await?;
+    bench::start_chain(node, signer, customs, orderer).await?;
     let key = SigningKey::generate(&mut rand::rngs::OsRng);
     let record =
         network::enterprise_record(ENTERPRISE, "Benchmark enterprise", "0304444444", false, 2)?;

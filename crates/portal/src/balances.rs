@@ -103,12 +103,26 @@ pub(crate) fn reports(
     node: &Node,
     enterprise: &OrganizationId,
 ) -> Result<Vec<(u64, ReportView)>, String> {
+    let verdicts: Vec<(u64, VerdictRecord)> = crate::pages::channel_payloads(node, enterprise)?
+        .into_iter()
+        .filter_map(|(height, _, payload)| match payload {
+            Payload::Verdict(verdict) => Some((height, verdict)),
+            _ => None,
+        })
+        .collect();
+    reports_of(node, &verdicts)
+}
+
+/// The reports of `verdicts` (with their block heights) that are on this node, in order: for a
+/// caller that has decoded the channel already.
+pub(crate) fn reports_of(
+    node: &Node,
+    verdicts: &[(u64, VerdictRecord)],
+) -> Result<Vec<(u64, ReportView)>, String> {
     let mut reports = Vec::new();
-    for (height, _, payload) in crate::pages::channel_payloads(node, enterprise)? {
-        if let Payload::Verdict(verdict) = payload {
-            if let Some(report) = stored_report(node, &verdict)? {
-                reports.push((height, report));
-            }
+    for (height, verdict) in verdicts {
+        if let Some(report) = stored_report(node, verdict)? {
+            reports.push((*height, report));
         }
     }
     Ok(reports)
@@ -271,25 +285,30 @@ fn finalization(node: &Node, id: &str) -> Result<Option<Finalization>, String> {
     let OrganizationKind::Enterprise { tax_code, .. } = &record.kind else {
         return Ok(None);
     };
-    let reports = reports(node, &organization)?;
+    let mut labels = ItemLabels::new();
+    let mut verdicts = Vec::new();
+    for (height, _, payload) in crate::pages::channel_payloads(node, &organization)? {
+        match payload {
+            Payload::Item(item) => {
+                let form = match item.kind {
+                    ItemKind::Material => Form::Materials,
+                    ItemKind::Product => Form::Products,
+                };
+                let label = ItemLabel {
+                    name: item.name,
+                    unit: item.unit.code().to_string(),
+                    note: String::new(),
+                };
+                labels.insert(form, item.code, label);
+            }
+            Payload::Verdict(verdict) => verdicts.push((height, verdict)),
+            _ => {}
+        }
+    }
+    let reports = reports_of(node, &verdicts)?;
     let Some((_, newest)) = reports.last() else {
         return Ok(None);
     };
-    let mut labels = ItemLabels::new();
-    for (_, _, payload) in crate::pages::channel_payloads(node, &organization)? {
-        if let Payload::Item(item) = payload {
-            let form = match item.kind {
-                ItemKind::Material => Form::Materials,
-                ItemKind::Product => Form::Products,
-            };
-            let label = ItemLabel {
-                name: item.name,
-                unit: item.unit.code().to_string(),
-                note: String::new(),
-            };
-            labels.insert(form, item.code, label);
-        }
-    }
     let heading = ReportHeading {
         enterprise_id: tax_code.0.clone(),
         enterprise_name: record.name.clone(),

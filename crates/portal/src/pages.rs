@@ -697,6 +697,7 @@ fn enterprise_page(
     let mut decisions = Vec::new();
     let mut contracts = Vec::new();
     let mut movements = Vec::new();
+    let mut verdict_records = Vec::new();
     for (height, hash, payload) in payloads {
         match payload {
             Payload::Contract(contract) => contracts.push(ContractRow {
@@ -725,20 +726,24 @@ fn enterprise_page(
                 officer: decision.officer,
                 note: decision.note,
             }),
-            Payload::Verdict(verdict) => verdicts.push(VerdictRow {
-                hash: hash.to_hex(),
-                height,
-                compliant: verdict.compliant(),
-                critical: verdict.critical,
-                warning: verdict.warning,
-                not_evaluable: verdict.not_evaluable,
-            }),
+            Payload::Verdict(verdict) => {
+                verdicts.push(VerdictRow {
+                    hash: hash.to_hex(),
+                    height,
+                    compliant: verdict.compliant(),
+                    critical: verdict.critical,
+                    warning: verdict.warning,
+                    not_evaluable: verdict.not_evaluable,
+                });
+                verdict_records.push((height, verdict));
+            }
             _ => {}
         }
     }
     verdicts.reverse();
     decisions.reverse();
-    let reports = crate::balances::reports(node, &organization).map_err(|_| Refusal::Failed)?;
+    let reports =
+        crate::balances::reports_of(node, &verdict_records).map_err(|_| Refusal::Failed)?;
     Ok(EnterprisePage {
         balances: crate::balances::balances(&reports),
         decisions,
